@@ -1,0 +1,1 @@
+"""Benchmarks: one script per target, printing the figure and its ratio against the named baseline."""

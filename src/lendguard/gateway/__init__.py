@@ -1,0 +1,1 @@
+"""Capability 2 — credit-data gateway: authorised queries, prepaid tiered billing, abuse detection."""

@@ -1,0 +1,1 @@
+"""Alembic environment. Revisions live with their capability: ``<capability>/migrations/``."""

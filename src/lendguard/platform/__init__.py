@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, tenancy, authentication, event log and the composition root."""

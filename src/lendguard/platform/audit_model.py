@@ -1,0 +1,67 @@
+"""Pure part of the audit log: the event record and its canonical, hash-chained encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One thing that happened: who did what to whose data, for which purpose.
+
+    ``subject_ref`` is always a pseudonymous subject id, never a name or number, so that erasing a
+    subject's data never has to touch (and break) the chain.
+    """
+
+    actor: str
+    action: str
+    subject_ref: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    purpose: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def canonical_detail(detail: dict[str, Any]) -> str:
+    """Deterministic JSON text of ``detail`` (sorted keys, no spaces, UTF-8 kept)."""
+    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def canonical_timestamp(at: datetime) -> str:
+    """The instant as ISO 8601 in UTC with microseconds; both databases round-trip it exactly."""
+    if at.tzinfo is None:
+        raise ValueError("audit timestamps must carry a time zone")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    *,
+    institution_id: int,
+    seq: int,
+    at: datetime,
+    event: AuditEvent,
+    detail_text: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over the canonical encoding of one entry and the hash of the entry before it."""
+    fields = [
+        str(institution_id),
+        str(seq),
+        canonical_timestamp(at),
+        event.actor,
+        event.action,
+        event.subject_ref or "",
+        event.object_type or "",
+        event.object_id or "",
+        event.purpose or "",
+        detail_text,
+        prev_hash,
+    ]
+    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()

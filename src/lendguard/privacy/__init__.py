@@ -1,0 +1,1 @@
+"""Capability 1 — personal-information governance: consent ledger, governed access, encryption, borrower rights."""
