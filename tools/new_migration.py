@@ -49,7 +49,7 @@ def downgrade() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("capability")
+    parser.add_argument("capability", help="capability folder, e.g. privacy or collections/screening")
     parser.add_argument("revision")
     parser.add_argument("message")
     parser.add_argument("--after", default=None, help="the revision this one follows (same branch)")
@@ -73,13 +73,14 @@ def main() -> None:
     up = render_python_code(script.upgrade_ops, render_as_batch=not new_branch_of(args))
     down = render_python_code(script.downgrade_ops, render_as_batch=not new_branch_of(args))
     new_branch = args.after is None
+    branch = args.capability.rsplit("/", 1)[-1]  # "collections/screening" -> branch "screening"
     text = TEMPLATE.format(
         message=args.message,
         revision=args.revision,
         down=args.after,
         date=datetime.now(UTC).isoformat(timespec="seconds"),
-        labels=(args.capability,) if new_branch else None,
-        depends=args.depends_on or ("platform_0001" if new_branch and args.capability != "platform" else None),
+        labels=(branch,) if new_branch else None,
+        depends=args.depends_on or ("platform_0001" if new_branch and branch != "platform" else None),
         upgrade=_strip_comments(up),
         downgrade=_strip_comments(down),
     )

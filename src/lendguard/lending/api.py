@@ -40,6 +40,8 @@ class LoanOut(BaseModel):
     instalment_count: int
     frequency: str
     disbursed_at: datetime
+    upfront_fee: Decimal
+    fee_per_period: Decimal
     status: str
     days_past_due: int
     stage: Stage

@@ -39,6 +39,8 @@ loans = sa.Table(
     sa.Column("instalment_count", sa.Integer, nullable=False),
     sa.Column("frequency", sa.String(20), nullable=False),
     sa.Column("disbursed_at", UTC_TS, nullable=False),
+    sa.Column("upfront_fee", Money, nullable=False, server_default="0"),
+    sa.Column("fee_per_period", Money, nullable=False, server_default="0"),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("days_past_due", sa.Integer, nullable=False),
     sa.Column("stage", sa.String(20), nullable=False),

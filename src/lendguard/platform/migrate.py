@@ -38,8 +38,9 @@ def target_metadata() -> MetaData:
 
 
 def version_locations() -> list[str]:
-    """Every ``<capability>/migrations`` folder that holds revisions."""
-    return sorted(str(p) for p in PACKAGE_DIR.glob("*/migrations") if any(p.glob("*.py")))
+    """Every ``migrations`` folder below a capability (nested ones too) that holds revisions."""
+    env_dir = PACKAGE_DIR / "migrations"
+    return sorted(str(p) for p in PACKAGE_DIR.rglob("migrations") if p != env_dir and any(p.glob("*.py")))
 
 
 def alembic_config(engine: Engine) -> Config:

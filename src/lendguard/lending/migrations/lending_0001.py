@@ -2,7 +2,7 @@
 
 Revision ID: lending_0001
 Revises: None
-Create Date: 2026-11-26T05:57:45+00:00
+Create Date: 2026-11-26T06:03:41+00:00
 """
 
 from __future__ import annotations
@@ -58,14 +58,13 @@ def upgrade() -> None:
         sa.Column("product", sa.String(length=60), nullable=False),
         sa.Column("principal", sa.Numeric(precision=16, scale=2), nullable=False),
         sa.Column(
-            "nominal_rate",
-            sa.Numeric(precision=10, scale=6),
-            nullable=False,
-            comment="contract nominal annual rate",
+            "nominal_rate", sa.Numeric(precision=10, scale=6), nullable=False, comment="contract nominal annual rate"
         ),
         sa.Column("instalment_count", sa.Integer(), nullable=False),
         sa.Column("frequency", sa.String(length=20), nullable=False),
         sa.Column("disbursed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("upfront_fee", sa.Numeric(precision=16, scale=2), server_default="0", nullable=False),
+        sa.Column("fee_per_period", sa.Numeric(precision=16, scale=2), server_default="0", nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("days_past_due", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=20), nullable=False),
