@@ -18,7 +18,15 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "lendguard"
 
 # Pure modules not named *model.py (rule packs, calculators, scorers). Patterns match module names.
-EXTRA_PURE: tuple[str, ...] = ("lendguard.platform.credentials",)
+EXTRA_PURE: tuple[str, ...] = (
+    "lendguard.platform.credentials",
+    "lendguard.disclosure.periods",
+    "lendguard.disclosure.calculator",
+    "lendguard.disclosure.schedules",
+    "lendguard.disclosure.batch",
+    "lendguard.disclosure.lpr",
+    "lendguard.disclosure.offer_check",
+)
 ALLOWED_THIRD_PARTY_IN_PURE = {"numpy"}
 CLOCK_READS = {
     ("datetime", "now"),
