@@ -8,13 +8,26 @@ The unique (institution_id, seq) constraint is the last line of defence against 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from lendguard.platform.audit_model import GENESIS_HASH, AuditEvent, canonical_detail, entry_hash
+from lendguard.platform.audit_model import (
+    GENESIS_HASH,
+    AuditEvent,
+    canonical_detail,
+    checkpoint_due,
+    checkpoint_message,
+    entry_hash,
+)
 from lendguard.platform.db import metadata
+from lendguard.platform.settings import Settings
 from lendguard.platform.store import UTC_TS, event_log
 
 chain_heads = sa.Table(
@@ -26,6 +39,31 @@ chain_heads = sa.Table(
     sa.Column("updated_at", UTC_TS, nullable=False),
 )
 
+# A checkpoint is the institution's Ed25519 signature over (seq, entry_hash) of its chain: rewriting
+# history before a checkpoint would need the signing key, not just a recomputation of hashes.
+checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("entry_hash", sa.String(64), nullable=False),
+    sa.Column("at", UTC_TS, nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+)
+
+
+def institution_signing_key(signing_seed: str, institution_id: int) -> Ed25519PrivateKey:
+    """The institution's Ed25519 key, derived (HKDF-SHA256) from the configured seed and its id."""
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"lendguard/v1", info=f"ed25519:{institution_id}".encode()
+    ).derive(signing_seed.encode("utf-8"))
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key_hex(key: Ed25519PrivateKey) -> str:
+    """Raw 32-byte public key as hex (what receipts and checkpoints are verified with)."""
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
 
 class AuditLog:
     """Appends events to an institution's hash chain inside the caller's transaction.
@@ -33,6 +71,30 @@ class AuditLog:
     Appending inside the same transaction as the change it records means a change is never
     committed without its audit entry, and an entry never exists for a change that rolled back.
     """
+
+    def __init__(
+        self, signing_seed: str = "change-me", checkpoint_every: int = 1000, checkpoint_minutes: int = 60
+    ) -> None:
+        self.signing_seed = signing_seed
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_minutes = checkpoint_minutes
+        self._keys: dict[int, Ed25519PrivateKey] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuditLog:
+        """The log with the signing seed and checkpoint cadence of ``settings``."""
+        return cls(
+            signing_seed=settings.security.signing_seed.reveal(),
+            checkpoint_every=settings.audit.checkpoint_every,
+            checkpoint_minutes=settings.audit.checkpoint_minutes,
+        )
+
+    def signing_key(self, institution_id: int) -> Ed25519PrivateKey:
+        """The institution's signing key (cached; derivation is deterministic)."""
+        key = self._keys.get(institution_id)
+        if key is None:
+            key = self._keys[institution_id] = institution_signing_key(self.signing_seed, institution_id)
+        return key
 
     def append(self, conn: Connection, institution_id: int, event: AuditEvent, at: datetime) -> int:
         """Append one event; return its sequence number in the institution's chain."""
@@ -44,6 +106,8 @@ class AuditLog:
         """Append events in order with one lock of the chain head; return their sequence numbers."""
         if not events:
             return []
+        # SQLite keeps no offset: store UTC so the stored instant and the hashed one are the same.
+        at = at.astimezone(UTC)
         seq, prev = self._lock_head(conn, institution_id, at)
         rows = []
         seqs = []
@@ -82,7 +146,45 @@ class AuditLog:
             .where(chain_heads.c.institution_id == institution_id)
             .values(seq=seq, head_hash=prev, updated_at=at)
         )
+        self._maybe_checkpoint(conn, institution_id, seq, prev, at)
         return seqs
+
+    def checkpoint(self, conn: Connection, institution_id: int, seq: int, head_hash: str, at: datetime) -> None:
+        """Sign and store a checkpoint of the chain at ``seq`` (inside the caller's transaction)."""
+        message = checkpoint_message(institution_id=institution_id, seq=seq, entry_hash=head_hash, at=at)
+        conn.execute(
+            checkpoints.insert().values(
+                institution_id=institution_id,
+                seq=seq,
+                entry_hash=head_hash,
+                at=at,
+                signature=self.signing_key(institution_id).sign(message).hex(),
+            )
+        )
+
+    def _maybe_checkpoint(self, conn: Connection, institution_id: int, seq: int, head_hash: str, at: datetime) -> None:
+        last = conn.execute(
+            sa.select(checkpoints.c.seq, checkpoints.c.at)
+            .where(checkpoints.c.institution_id == institution_id)
+            .order_by(checkpoints.c.seq.desc())
+            .limit(1)
+        ).first()
+        last_seq, last_at = (int(last.seq), _aware(last.at)) if last is not None else (0, None)
+        if last is None and seq < self.checkpoint_every:
+            # Time-based checkpoints count from the chain's first entry.
+            first_at = conn.execute(
+                sa.select(event_log.c.at).where(event_log.c.institution_id == institution_id, event_log.c.seq == 1)
+            ).scalar()
+            last_at = _aware(first_at) if first_at is not None else None
+        if checkpoint_due(
+            seq=seq,
+            at=at,
+            last_seq=last_seq,
+            last_at=last_at,
+            every=self.checkpoint_every,
+            minutes=self.checkpoint_minutes,
+        ):
+            self.checkpoint(conn, institution_id, seq, head_hash, at)
 
     def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> tuple[int, str]:
         query = sa.select(chain_heads.c.seq, chain_heads.c.head_hash).where(
@@ -93,11 +195,19 @@ class AuditLog:
         row = conn.execute(query).first()
         if row is not None:
             return int(row.seq), str(row.head_hash)
-        # First entry of this chain: create the head. A concurrent creator makes this insert fail on
-        # the primary key, and the caller's transaction retries as a whole.
-        conn.execute(
-            chain_heads.insert().values(institution_id=institution_id, seq=0, head_hash=GENESIS_HASH, updated_at=at)
+        # First entry of this chain: create the head, tolerating a concurrent creator (ON CONFLICT DO
+        # NOTHING), then read it back under the row lock: whoever created it, we now queue behind it.
+        values = {"institution_id": institution_id, "seq": 0, "head_hash": GENESIS_HASH, "updated_at": at}
+        insert = (
+            sqlite.insert(chain_heads).values(**values).on_conflict_do_nothing()
+            if conn.dialect.name == "sqlite"
+            else postgresql.insert(chain_heads).values(**values).on_conflict_do_nothing()
         )
-        if conn.dialect.name != "sqlite":
-            conn.execute(query)  # take the row lock now that it exists
-        return 0, GENESIS_HASH
+        conn.execute(insert)
+        row = conn.execute(query).one()
+        return int(row.seq), str(row.head_hash)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes; make them aware."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -50,18 +50,49 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     """SHA-256 over the canonical encoding of one entry and the hash of the entry before it."""
-    fields = [
-        str(institution_id),
-        str(seq),
-        canonical_timestamp(at),
-        event.actor,
-        event.action,
-        event.subject_ref or "",
-        event.object_type or "",
-        event.object_id or "",
-        event.purpose or "",
-        detail_text,
-        prev_hash,
-    ]
+    return chain_hash_text(
+        [
+            str(institution_id),
+            str(seq),
+            canonical_timestamp(at),
+            event.actor,
+            event.action,
+            event.subject_ref or "",
+            event.object_type or "",
+            event.object_id or "",
+            event.purpose or "",
+            detail_text,
+            prev_hash,
+        ]
+    )
+
+
+def chain_hash_text(fields: list[str]) -> str:
+    """SHA-256 of the canonical JSON array of an entry's fields (shared by append and verify)."""
     encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
+
+
+def checkpoint_message(*, institution_id: int, seq: int, entry_hash: str, at: datetime) -> bytes:
+    """The bytes an institution signs for a checkpoint: its chain's position and head hash at ``seq``."""
+    body = {
+        "institution_id": institution_id,
+        "seq": seq,
+        "entry_hash": entry_hash,
+        "at": canonical_timestamp(at),
+        "kind": "lendguard.audit.checkpoint/v1",
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def checkpoint_due(
+    *, seq: int, at: datetime, last_seq: int, last_at: datetime | None, every: int, minutes: int
+) -> bool:
+    """A checkpoint is due after ``every`` entries or ``minutes`` since the last one, whichever first."""
+    if seq <= last_seq:
+        return False
+    if seq - last_seq >= every:
+        return True
+    if last_at is None:
+        return False
+    return (at - last_at).total_seconds() >= minutes * 60

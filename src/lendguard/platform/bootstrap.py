@@ -20,7 +20,7 @@ from lendguard.platform.settings import Settings
 
 # Each capability's ``wiring`` module builds its service from the container. Order matters where
 # one capability's service calls another's (privacy before gateway and collections).
-CAPABILITY_WIRINGS: tuple[str, ...] = ("lendguard.lending.wiring",)
+CAPABILITY_WIRINGS: tuple[str, ...] = ("lendguard.lending.wiring", "lendguard.privacy.wiring")
 
 S = TypeVar("S")
 
@@ -48,7 +48,7 @@ def bootstrap(settings: Settings, *, engine: Engine | None = None, clock: Clock 
     """Build the container: engine (unless given), clock, audit log, kernel and capability services."""
     engine = engine if engine is not None else make_engine(settings.database_url, echo=settings.database_echo)
     clock = clock if clock is not None else SystemClock()
-    audit = AuditLog()
+    audit = AuditLog.from_settings(settings)
     container = Container(
         settings=settings,
         engine=engine,

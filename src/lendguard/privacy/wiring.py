@@ -1,0 +1,18 @@
+"""Builds the privacy service from the container."""
+
+from __future__ import annotations
+
+from lendguard.platform.bootstrap import Container
+from lendguard.privacy.service import PrivacyService
+
+NAME = "privacy"
+
+
+def build(container: Container) -> PrivacyService:
+    """The privacy service on the container's engine, clock, audit log and keys."""
+    return PrivacyService(container.engine, container.clock, container.audit, container.settings)
+
+
+def service(container: Container) -> PrivacyService:
+    """The privacy service of ``container``, typed."""
+    return container.service(NAME, PrivacyService)

@@ -1,0 +1,145 @@
+"""Writing personal data: sealing fields, bulk import, correction and erasure (crypto-shredding).
+
+Every write appends an audit event naming the subject by its pseudonymous ref and the fields written
+(never their values), in the same transaction as the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from lendguard.platform.audit import AuditLog
+from lendguard.platform.audit_model import AuditEvent
+from lendguard.platform.clock import Clock
+from lendguard.platform.model import Conflict, Principal, Role, require
+from lendguard.privacy.crypto import KeyRing, field_aad, key_aad, seal
+from lendguard.privacy.model import FIELDS
+from lendguard.privacy.store import ConsentRepository, PersonalDataRepository
+
+INDEXED = frozenset({"mobile", "email", "id_number", "bank_card"})
+
+
+class PersonalDataWrites:
+    """Mixed into :class:`~lendguard.privacy.service.PrivacyService`."""
+
+    engine: Engine
+    clock: Clock
+    audit: AuditLog
+    keys: KeyRing
+
+    def seal_subject(
+        self, institution_id: int, subject_ref: str, values: Mapping[str, str], now: datetime
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
+        """Rows for a new subject: its wrapped data key and one sealed row per non-empty field."""
+        unknown = sorted(set(values) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown personal fields {unknown}; known: {sorted(FIELDS)}")
+        data_key = self.keys.new_data_key()
+        wrapped, kek_id = self.keys.wrap(data_key, key_aad(institution_id, subject_ref))
+        subject = {"institution_id": institution_id, "subject_ref": subject_ref, "wrapped_key": wrapped,
+                   "kek_id": kek_id, "created_at": now, "erased_at": None}  # fmt: skip
+        rows = [self._field_row(institution_id, subject_ref, data_key, f, v, now) for f, v in values.items() if v]
+        return subject, rows, data_key
+
+    def _field_row(self, inst: int, ref: str, data_key: bytes, field: str, value: str, now: datetime) -> dict[str, Any]:
+        return {
+            "institution_id": inst,
+            "subject_ref": ref,
+            "field": field,
+            "sealed": seal(data_key, value, field_aad(inst, ref, field)),
+            "lookup": self.keys.index(field, value) if field in INDEXED else None,
+            "updated_at": now,
+        }
+
+    def seal_contact(self, inst: int, subject_ref: str, data_key: bytes, contact: Mapping[str, Any]) -> dict[str, Any]:
+        """A designated-contact row sealed under the borrower's data key."""
+        aad = field_aad(inst, subject_ref, f"contact:{contact['contact_ref']}")
+        return {
+            "institution_id": inst,
+            "subject_ref": subject_ref,
+            "contact_ref": contact["contact_ref"],
+            "name_sealed": seal(data_key, contact["name"], aad + b"name"),
+            "phone_sealed": seal(data_key, contact["phone"], aad + b"phone"),
+            "phone_lookup": self.keys.index("mobile", contact["phone"]),
+            "relation": contact["relation"],
+            "consented_at": contact["consented_at"],
+            "withdrawn_at": None,
+        }
+
+    def import_batch(
+        self,
+        conn: Connection,
+        institution_id: int,
+        subjects: Sequence[tuple[str, Mapping[str, str], Sequence[Mapping[str, Any]]]],
+        consents: Sequence[dict[str, Any]],
+        actor: str,
+        now: datetime,
+    ) -> int:
+        """Store many subjects (ref, fields, designated contacts) and consent rows in the caller's
+        transaction, with one batched audit append; return the number of subjects written."""
+        subject_rows, field_rows, contact_rows, events = [], [], [], []
+        for ref, values, contacts in subjects:
+            subject, rows, key = self.seal_subject(institution_id, ref, values, now)
+            subject_rows.append(subject)
+            field_rows += rows
+            contact_rows += [self.seal_contact(institution_id, ref, key, c) for c in contacts]
+            events.append(AuditEvent(actor, "personal_data.write", ref, "subject", ref, None,
+                                     {"fields": sorted(r["field"] for r in rows), "contacts": len(contacts),
+                                      "source": "import"}))  # fmt: skip
+        events += [AuditEvent(actor, "consent.recorded", c["subject_ref"], "consent", c["consent_ref"], None,
+                              {"purposes": c["purposes"], "source": "import"}) for c in consents]  # fmt: skip
+        repo = PersonalDataRepository(conn)
+        repo.add_subjects(subject_rows)
+        repo.add_fields(field_rows)
+        repo.add_contacts(contact_rows)
+        ConsentRepository(conn).add(consents)
+        self.audit.append_many(conn, institution_id, events, now)
+        return len(subject_rows)
+
+    def register_subject(
+        self,
+        principal: Principal,
+        subject_ref: str,
+        values: Mapping[str, str],
+        contacts: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Store a new subject's personal fields (onboarding staff or compliance). Audited."""
+        require(principal, Role.COMPLIANCE, Role.SUPERVISOR)
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            if PersonalDataRepository(conn).subject(principal.institution_id, subject_ref) is not None:
+                raise Conflict(f"subject {subject_ref} exists")
+            self.import_batch(conn, principal.institution_id, [(subject_ref, values, contacts)], [],
+                              f"user:{principal.username}", now)  # fmt: skip
+
+    def correct_fields(self, conn: Connection, institution_id: int, subject_ref: str,
+                       values: Mapping[str, str], actor: str, now: datetime) -> None:  # fmt: skip
+        """Re-seal corrected fields (PIPL art. 46) in the caller's transaction. Audited (names only)."""
+        unknown = sorted(set(values) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown personal fields {unknown}")
+        repo = PersonalDataRepository(conn)
+        subject = repo.require_subject(institution_id, subject_ref)
+        if subject["wrapped_key"] is None:
+            raise Conflict(f"subject {subject_ref} was erased")
+        key = self.keys.unwrap(bytes(subject["wrapped_key"]), subject["kek_id"], key_aad(institution_id, subject_ref))
+        for field, value in values.items():
+            row = self._field_row(institution_id, subject_ref, key, field, value, now)
+            repo.upsert_field(institution_id, subject_ref, field, row["sealed"], row["lookup"], now)
+        self.audit.append(conn, institution_id, AuditEvent(actor, "personal_data.corrected", subject_ref, "subject",
+                          subject_ref, None, {"fields": sorted(values)}), now)  # fmt: skip
+
+    def erase(self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime) -> None:
+        """Crypto-shred a subject: destroy its data key, drop ciphertexts and lookups (PIPL art. 47).
+
+        The audit log keeps its entries: they name the subject only by pseudonymous ref.
+        """
+        repo = PersonalDataRepository(conn)
+        repo.require_subject(institution_id, subject_ref)
+        repo.shred(institution_id, subject_ref, now)
+        self.audit.append(conn, institution_id, AuditEvent(actor, "personal_data.erased", subject_ref, "subject",
+                          subject_ref), now)  # fmt: skip
