@@ -20,7 +20,11 @@ from lendguard.platform.settings import Settings
 
 # Each capability's ``wiring`` module builds its service from the container. Order matters where
 # one capability's service calls another's (privacy before gateway and collections).
-CAPABILITY_WIRINGS: tuple[str, ...] = ("lendguard.lending.wiring", "lendguard.privacy.wiring")
+CAPABILITY_WIRINGS: tuple[str, ...] = (
+    "lendguard.lending.wiring",
+    "lendguard.privacy.wiring",
+    "lendguard.gateway.wiring",
+)
 
 S = TypeVar("S")
 

@@ -1,0 +1,405 @@
+"""Client accounts and authorisations of the gateway (the bureau's side): contracts, top-ups,
+suspension, and the signed authorisation tokens borrowers give to one named client.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from lendguard.gateway import token_model
+from lendguard.gateway.model import (
+    DEFAULT_TIERS,
+    Channel,
+    Claims,
+    ClientStatus,
+    Contract,
+    PriceTier,
+    Product,
+    Purpose,
+    parse_tiers,
+    tiers_to_json,
+)
+from lendguard.gateway.signing import TokenSigner
+from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.audit import AuditLog
+from lendguard.platform.audit_model import AuditEvent
+from lendguard.platform.clock import Clock
+from lendguard.platform.model import Conflict, InstitutionKind, NotFound, PermissionDenied, Principal, Role, require
+from lendguard.platform.service import TenancyService
+
+BUREAU_STAFF = (Role.ADMIN, Role.COMPLIANCE, Role.ANALYST)
+
+
+def aware(at: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC datetimes; make them aware so comparisons with ``now`` work."""
+    if at is None or at.tzinfo is not None:
+        return at
+    return at.replace(tzinfo=UTC)
+
+
+def to_fen(amount: Decimal) -> int:
+    """Yuan to integer fen; refuses fractions of a fen."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(fen)
+
+
+def fen_to_yuan(fen: int) -> str:
+    """Integer fen as a two-place decimal string of yuan."""
+    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+
+
+def client_contract(row: dict[str, Any], defaults: tuple[int, int]) -> Contract:
+    """The pure contract of a stored client row."""
+    return Contract(
+        client_ref=row["ref"],
+        purposes=frozenset(Purpose(p) for p in row["purposes"].split(";") if p),
+        channels=frozenset(Channel(c) for c in row["channels"].split(";") if c),
+        tiers=parse_tiers(list(row["tiers"])),
+        rate_per_second=int(row["rate_per_second"] or defaults[0]),
+        rate_per_day=int(row["rate_per_day"] or defaults[1]),
+        status=ClientStatus(row["status"]),
+        suspend_reason=row["suspend_reason"],
+    )
+
+
+def public_client(row: dict[str, Any]) -> dict[str, Any]:
+    """A client row as shown to users: money in yuan, no rate-window internals."""
+    return {
+        "id": row["id"],
+        "ref": row["ref"],
+        "name": row["name"],
+        "lender_institution_id": row["lender_institution_id"],
+        "purposes": [p for p in row["purposes"].split(";") if p],
+        "channels": [c for c in row["channels"].split(";") if c],
+        "tiers": list(row["tiers"]),
+        "balance": fen_to_yuan(int(row["balance_fen"])),
+        "topup_total": fen_to_yuan(int(row["topup_total_fen"])),
+        "rate_per_second": row["rate_per_second"],
+        "rate_per_day": row["rate_per_day"],
+        "status": row["status"],
+        "suspend_reason": row["suspend_reason"],
+    }
+
+
+class Accounts:
+    """Clients and authorisations; the query path lives in :class:`~lendguard.gateway.service.GatewayService`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        audit: AuditLog,
+        tenancy: TenancyService,
+        signer: TokenSigner,
+        defaults: tuple[int, int] = (50, 100_000),
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.audit = audit
+        self.tenancy = tenancy
+        self.signer = signer
+        self.defaults = defaults
+        self._institutions: dict[int, dict[str, Any]] = {}
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _institution(self, institution_id: int) -> dict[str, Any]:
+        if institution_id not in self._institutions:  # codes and kinds never change: cache them
+            self._institutions = {int(i["id"]): i for i in self.tenancy.institutions()}
+        return self._institutions[institution_id]
+
+    def institution_code(self, institution_id: int) -> str:
+        return str(self._institution(institution_id)["code"])
+
+    def _require_bureau(self, principal: Principal, *roles: Role) -> None:
+        require(principal, *roles)
+        if self._institution(principal.institution_id)["kind"] != InstitutionKind.CREDIT_BUREAU.value:
+            raise PermissionDenied("only a credit bureau operates the gateway")
+
+    def _audit(self, conn: Connection, principal: Principal, action: str, now: datetime, **kw: Any) -> None:
+        self.audit.append(
+            conn, principal.institution_id, AuditEvent(actor=principal.username, action=action, **kw), now
+        )
+
+    def visible_client(self, conn: Connection, principal: Principal, client_id: int) -> dict[str, Any]:
+        """A client row the principal may see: its bureau's staff, or the lender it serves; else NotFound."""
+        repo = GatewayRepository(conn)
+        if principal.has(*BUREAU_STAFF) and self._institution(principal.institution_id)["kind"] == "credit_bureau":
+            return repo.client(principal.institution_id, client_id)
+        if principal.has(Role.GATEWAY_CLIENT):
+            for row in repo.clients_serving(principal.institution_id):
+                if int(row["id"]) == client_id:
+                    return row
+            raise NotFound(f"gateway client {client_id} not found")
+        raise PermissionDenied("requires a bureau staff role or gateway_client")
+
+    # -- clients ------------------------------------------------------------------------------------
+    def create_client(
+        self,
+        principal: Principal,
+        *,
+        ref: str,
+        name: str,
+        lender_code: str | None,
+        purposes: list[Purpose],
+        channels: list[Channel],
+        tiers: tuple[PriceTier, ...] = DEFAULT_TIERS,
+        prepaid: Decimal = Decimal(0),
+        rate_per_second: int | None = None,
+        rate_per_day: int | None = None,
+    ) -> dict[str, Any]:
+        """Register a lender as a client of the principal's bureau, with its contract and opening balance."""
+        self._require_bureau(principal, Role.ADMIN)
+        lender_id = None
+        if lender_code:
+            lender = self.tenancy.institution_by_code(lender_code)
+            if lender is None:
+                raise NotFound(f"institution {lender_code!r} not found")
+            lender_id = int(lender["id"])
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            if repo.client_by_ref(principal.institution_id, ref) is not None:
+                raise Conflict(f"client {ref!r} exists")
+            fen = to_fen(prepaid)
+            client_id = repo.add_client(
+                principal.institution_id,
+                {
+                    "ref": ref,
+                    "name": name,
+                    "lender_institution_id": lender_id,
+                    "purposes": ";".join(sorted(p.value for p in purposes)),
+                    "channels": ";".join(sorted(c.value for c in channels)),
+                    "tiers": tiers_to_json(tiers),
+                    "balance_fen": fen,
+                    "topup_total_fen": fen,
+                    "rate_per_second": rate_per_second or self.defaults[0],
+                    "rate_per_day": rate_per_day or self.defaults[1],
+                    "status": ClientStatus.ACTIVE.value,
+                    "created_at": now,
+                },
+            )
+            if fen:
+                repo.add_ledger(
+                    principal.institution_id,
+                    {"client_id": client_id, "at": now, "kind": "topup", "amount_fen": fen, "balance_after_fen": fen},
+                )
+            self._audit(
+                conn,
+                principal,
+                "gateway.client.create",
+                now,
+                object_type="gateway_client",
+                object_id=str(client_id),
+                detail={"ref": ref, "lender": lender_code},
+            )
+            return public_client(repo.client(principal.institution_id, client_id))
+
+    def clients(self, principal: Principal) -> list[dict[str, Any]]:
+        """The bureau's clients (bureau staff) or the client records serving the lender (gateway_client)."""
+        with self.engine.connect() as conn:
+            repo = GatewayRepository(conn)
+            if principal.has(*BUREAU_STAFF) and self._institution(principal.institution_id)["kind"] == "credit_bureau":
+                return [public_client(r) for r in repo.clients(principal.institution_id)]
+            require(principal, Role.GATEWAY_CLIENT)
+            return [public_client(r) for r in repo.clients_serving(principal.institution_id)]
+
+    def client(self, principal: Principal, client_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            return public_client(self.visible_client(conn, principal, client_id))
+
+    def topup(self, principal: Principal, client_id: int, amount: Decimal) -> dict[str, Any]:
+        """Add prepaid money; cumulative top-ups select the price tier."""
+        self._require_bureau(principal, Role.ADMIN)
+        fen = to_fen(amount)
+        if fen <= 0:
+            raise ValueError("a top-up must be positive")
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            repo.client(principal.institution_id, client_id, lock=True)
+            repo.credit(principal.institution_id, client_id, fen)
+            row = repo.client(principal.institution_id, client_id)
+            repo.add_ledger(
+                principal.institution_id,
+                {
+                    "client_id": client_id,
+                    "at": now,
+                    "kind": "topup",
+                    "amount_fen": fen,
+                    "balance_after_fen": int(row["balance_fen"]),
+                },
+            )
+            self._audit(
+                conn,
+                principal,
+                "gateway.client.topup",
+                now,
+                object_type="gateway_client",
+                object_id=str(client_id),
+                detail={"amount": fen_to_yuan(fen)},
+            )
+            return public_client(row)
+
+    def set_suspended(self, principal: Principal, client_id: int, suspended: bool, reason: str = "") -> dict[str, Any]:
+        """Suspend a client (its queries are refused with the reason) or reinstate it. Compliance only."""
+        self._require_bureau(principal, Role.COMPLIANCE)
+        if suspended and not reason.strip():
+            raise ValueError("a suspension needs a reason")
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            repo.client(principal.institution_id, client_id, lock=True)
+            status = ClientStatus.SUSPENDED if suspended else ClientStatus.ACTIVE
+            repo.update_client(
+                principal.institution_id,
+                client_id,
+                status=status.value,
+                suspend_reason=reason.strip() if suspended else None,
+            )
+            self._audit(
+                conn,
+                principal,
+                "gateway.client.suspend" if suspended else "gateway.client.reinstate",
+                now,
+                object_type="gateway_client",
+                object_id=str(client_id),
+                detail={"reason": reason},
+            )
+            return public_client(repo.client(principal.institution_id, client_id))
+
+    # -- authorisations -----------------------------------------------------------------------------
+    def _may_act_for(self, principal: Principal, borrower_ref: str) -> None:
+        if principal.has(Role.ADMIN, Role.COMPLIANCE):
+            self._require_bureau(principal, Role.ADMIN, Role.COMPLIANCE)
+            return
+        if Role.BORROWER in principal.roles and principal.subject_id == borrower_ref:
+            self._require_bureau(principal, Role.BORROWER)
+            return
+        raise PermissionDenied("only the borrower or the bureau's staff may manage this authorisation")
+
+    def issue_authorisation(
+        self,
+        principal: Principal,
+        *,
+        client_ref: str,
+        borrower_ref: str,
+        purpose: Purpose,
+        product: Product,
+        expires_at: datetime,
+        max_uses: int = 1,
+    ) -> dict[str, Any]:
+        """Record the borrower's authorisation of one client and return the Ed25519-signed token.
+
+        Credit Reporting Regulation art. 18: the authorisation names the user (client), the purpose
+        and the term; the token carries exactly those and nothing the bureau does not sign.
+        """
+        self._may_act_for(principal, borrower_ref)
+        if max_uses < 1:
+            raise ValueError("max_uses must be at least 1")
+        now = self.clock.now()
+        if expires_at.tzinfo is None or expires_at <= now:
+            raise ValueError("expires_at must be an aware instant in the future")
+        expires_at = expires_at.replace(microsecond=0)
+        bureau_id = principal.institution_id
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            client = repo.client_by_ref(bureau_id, client_ref)
+            if client is None:
+                raise NotFound(f"gateway client {client_ref!r} not found")
+            ref = uuid.uuid4().hex[:24]
+            claims = Claims(
+                ref, self.institution_code(bureau_id), client_ref, borrower_ref, purpose, product, expires_at, max_uses
+            )
+            payload = token_model.payload_bytes(claims)
+            token = token_model.assemble(payload, self.signer.sign(bureau_id, payload))
+            repo.add_authorisation(
+                bureau_id,
+                {
+                    "ref": ref,
+                    "client_id": client["id"],
+                    "borrower_ref": borrower_ref,
+                    "purpose": purpose.value,
+                    "product": product.value,
+                    "issued_at": now,
+                    "expires_at": expires_at,
+                    "max_uses": max_uses,
+                },
+            )
+            self._audit(
+                conn,
+                principal,
+                "gateway.authorisation.issue",
+                now,
+                subject_ref=borrower_ref,
+                object_type="gateway_authorisation",
+                object_id=ref,
+                purpose=purpose.value,
+                detail={
+                    "client": client_ref,
+                    "product": product.value,
+                    "max_uses": max_uses,
+                    "expires_at": expires_at.isoformat(),
+                },
+            )
+        return {
+            "id": ref,
+            "token": token,
+            "client_ref": client_ref,
+            "borrower_ref": borrower_ref,
+            "purpose": purpose.value,
+            "product": product.value,
+            "expires_at": expires_at,
+            "max_uses": max_uses,
+        }
+
+    def revoke_authorisation(self, principal: Principal, ref: str) -> None:
+        """Revoke at once: the next query presenting the token is refused."""
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            row = repo.authorisation(principal.institution_id, ref)
+            if row is None:
+                raise NotFound(f"authorisation {ref!r} not found")
+            self._may_act_for(principal, row["borrower_ref"])
+            now = self.clock.now()
+            if not repo.revoke_authorisation(principal.institution_id, ref, now):
+                raise Conflict("authorisation already revoked")
+            self._audit(
+                conn,
+                principal,
+                "gateway.authorisation.revoke",
+                now,
+                subject_ref=row["borrower_ref"],
+                object_type="gateway_authorisation",
+                object_id=ref,
+                purpose=row["purpose"],
+            )
+
+    def authorisations(self, principal: Principal, borrower_ref: str) -> list[dict[str, Any]]:
+        """A borrower's authorisations (to the borrower or the bureau's staff)."""
+        self._may_act_for(principal, borrower_ref)
+        with self.engine.connect() as conn:
+            rows = GatewayRepository(conn).authorisations_of(principal.institution_id, borrower_ref)
+        return [
+            {
+                k: r[k]
+                for k in (
+                    "ref",
+                    "borrower_ref",
+                    "purpose",
+                    "product",
+                    "issued_at",
+                    "expires_at",
+                    "max_uses",
+                    "uses",
+                    "revoked_at",
+                )
+            }
+            for r in rows
+        ]

@@ -1,0 +1,348 @@
+"""Use cases of the gateway: authorised, billed, audited credit queries.
+
+A query runs in one transaction that holds the client's row (``FOR UPDATE`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises writers): idempotency look-up, authorisation checks, rate limit, the
+conditional debit, the use count, the query log, the ledger and the audit entry commit together or
+not at all. So a query is billed exactly once, never when refused, and a balance never goes negative.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from lendguard.gateway import token_model
+from lendguard.gateway.accounts import Accounts, aware, client_contract, fen_to_yuan
+from lendguard.gateway.model import (
+    REFUSAL_STATUS,
+    AuthorisationState,
+    Claims,
+    QueryRequest,
+    RateWindow,
+    Refusal,
+    can_charge,
+    check_query,
+    price_for,
+    rate_allows,
+)
+from lendguard.gateway.ports import ConsentLedger, ScoreProvider
+from lendguard.gateway.signing import TokenSigner
+from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.audit import AuditLog
+from lendguard.platform.audit_model import AuditEvent
+from lendguard.platform.clock import Clock
+from lendguard.platform.model import Conflict, PermissionDenied, Principal, Role, require
+from lendguard.platform.service import TenancyService
+
+
+class QueryRefused(Exception):
+    """A query the gateway refused (and logged); ``reason`` names the failed check."""
+
+    def __init__(self, reason: Refusal, message: str, query_ref: str | None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = REFUSAL_STATUS[reason]
+        self.query_ref = query_ref
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    query_ref: str
+    client_ref: str
+    borrower_ref: str
+    product: str
+    purpose: str
+    price: str
+    balance: str
+    answer: dict[str, Any]
+    replayed: bool = False
+
+
+MESSAGES: dict[Refusal, str] = {
+    Refusal.BAD_TOKEN: "the authorisation token is malformed",
+    Refusal.BAD_SIGNATURE: "the authorisation token's signature is not the bureau's",
+    Refusal.UNKNOWN_AUTHORISATION: "the bureau has no record of this authorisation",
+    Refusal.WRONG_CLIENT: "the authorisation names another client",
+    Refusal.WRONG_PURPOSE: "the authorisation does not cover this purpose",
+    Refusal.WRONG_PRODUCT: "the authorisation does not cover this product",
+    Refusal.WRONG_BORROWER: "the authorisation was given by another borrower",
+    Refusal.EXPIRED: "the authorisation has expired",
+    Refusal.USED_UP: "the authorisation has no uses left",
+    Refusal.REVOKED: "the authorisation was revoked",
+    Refusal.CONSENT_MISSING: "the consent ledger holds no valid consent of the borrower for this purpose",
+    Refusal.PURPOSE_NOT_IN_CONTRACT: "the purpose is not in the client's contract",
+    Refusal.CHANNEL_NOT_IN_CONTRACT: "the channel is not in the client's contract",
+    Refusal.SUSPENDED: "the client is suspended",
+    Refusal.INSUFFICIENT_BALANCE: "the prepaid balance does not cover the price of this query",
+    Refusal.RATE_LIMITED: "the client's rate limit is reached",
+    Refusal.NO_DATA: "the bureau holds no credit history for this borrower",
+}
+
+
+class GatewayService(Accounts):
+    """The credit-data gateway of every bureau in the database (each scoped to its own tenant)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        audit: AuditLog,
+        tenancy: TenancyService,
+        signer: TokenSigner,
+        consent: ConsentLedger,
+        provider: ScoreProvider,
+        defaults: tuple[int, int] = (50, 100_000),
+    ) -> None:
+        super().__init__(engine, clock, audit, tenancy, signer, defaults)
+        self.consent = consent
+        self.provider = provider
+
+    # -- the query ----------------------------------------------------------------------------------
+    def query(
+        self, principal: Principal, token: str, request: QueryRequest, idempotency_key: str | None = None
+    ) -> QueryResult:
+        """Answer an authorised query, or log and raise :class:`QueryRefused` naming the reason."""
+        require(principal, Role.GATEWAY_CLIENT)
+        claims: Claims | None = None
+        refusal: Refusal | None = None
+        try:
+            payload, signature = token_model.split(token)
+            claims = token_model.parse_claims(payload)
+        except token_model.MalformedToken:
+            refusal = Refusal.BAD_TOKEN
+        client = self._client_for(principal, claims)
+        bureau_id = int(client["institution_id"])
+        if (
+            claims is not None
+            and refusal is None
+            and (
+                claims.bureau != self.institution_code(bureau_id)
+                or not self.signer.verify(bureau_id, payload, signature)
+            )
+        ):
+            refusal = Refusal.BAD_SIGNATURE
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            client = repo.client(bureau_id, int(client["id"]), lock=True)
+            now = self.clock.now()
+            replay: QueryResult | QueryRefused | None = None
+            if idempotency_key:
+                earlier = repo.query_by_idempotency(bureau_id, int(client["id"]), idempotency_key)
+                if earlier is not None:
+                    replay = self._replay(conn, principal, client, earlier, request, now)
+            if replay is None:
+                replay = self._decide(conn, principal, client, claims, refusal, request, idempotency_key, now)
+        if isinstance(replay, QueryRefused):
+            raise replay
+        return replay
+
+    def _decide(
+        self,
+        conn: Connection,
+        principal: Principal,
+        client: dict[str, Any],
+        claims: Claims | None,
+        refusal: Refusal | None,
+        request: QueryRequest,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> QueryResult | QueryRefused:
+        """Check, price, charge, log and audit one query inside the caller's transaction."""
+        repo = GatewayRepository(conn)
+        bureau_id = int(client["institution_id"])
+        answer: dict[str, Any] | None = None
+        if refusal is None:
+            assert claims is not None
+            refusal = self._check(conn, client, claims, request, now)
+        if refusal is None:
+            answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
+            if answer is None:
+                refusal = Refusal.NO_DATA
+        contract = client_contract(client, self.defaults)
+        price_fen, tier_label = 0, None
+        window = _window(client)
+        if refusal is None:
+            tier = price_for(contract.tiers, request.product, Decimal(client["topup_total_fen"]) / 100)
+            price_fen, tier_label = int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}"
+            allowed, window = rate_allows(window, now, contract.rate_per_second, contract.rate_per_day)
+            if not allowed:
+                refusal = Refusal.RATE_LIMITED
+            elif not can_charge(Decimal(client["balance_fen"]), Decimal(price_fen)) or not repo.debit(
+                bureau_id, int(client["id"]), price_fen
+            ):
+                refusal = Refusal.INSUFFICIENT_BALANCE
+        query_ref = uuid.uuid4().hex[:20]
+        auth_ref = claims.authorisation_id if claims else None
+        if refusal is None:
+            assert claims is not None and answer is not None
+            if not repo.use_authorisation(bureau_id, claims.authorisation_id):
+                raise Conflict("authorisation changed during the query")  # impossible under the row lock
+            repo.update_client(
+                bureau_id,
+                int(client["id"]),
+                second_start=window.second_start,
+                second_count=window.second_count,
+                day_start=window.day_start,
+                day_count=window.day_count,
+            )
+            balance_after = int(client["balance_fen"]) - price_fen
+            repo.add_ledger(
+                bureau_id,
+                {
+                    "client_id": client["id"],
+                    "at": now,
+                    "kind": "charge",
+                    "amount_fen": -price_fen,
+                    "balance_after_fen": balance_after,
+                    "query_ref": query_ref,
+                    "tier": tier_label,
+                },
+            )
+        else:
+            balance_after, price_fen, tier_label, answer = int(client["balance_fen"]), 0, None, None
+        repo.add_query(
+            bureau_id,
+            {
+                "ref": query_ref,
+                "client_id": client["id"],
+                "idempotency_key": idempotency_key or None,
+                "at": now,
+                "borrower_ref": request.borrower_ref,
+                "authorisation_ref": auth_ref,
+                "purpose": request.purpose.value,
+                "channel": request.channel.value,
+                "product": request.product.value,
+                "outcome": "refused" if refusal else "answered",
+                "reason": refusal.value if refusal else None,
+                "price_fen": price_fen,
+                "tier": tier_label,
+                "response": answer,
+            },
+        )
+        self.audit.append(
+            conn,
+            bureau_id,
+            AuditEvent(
+                actor=principal.username,
+                action="gateway.query.refused" if refusal else "gateway.query.answered",
+                subject_ref=request.borrower_ref,
+                object_type="gateway_query",
+                object_id=query_ref,
+                purpose=request.purpose.value,
+                detail={
+                    "client": client["ref"],
+                    "product": request.product.value,
+                    "channel": request.channel.value,
+                    "authorisation": auth_ref,
+                    "reason": refusal.value if refusal else None,
+                    "price": fen_to_yuan(price_fen),
+                },
+            ),
+            now,
+        )
+        if refusal is not None:
+            return QueryRefused(refusal, MESSAGES[refusal], query_ref)
+        assert answer is not None
+        return QueryResult(
+            query_ref,
+            client["ref"],
+            request.borrower_ref,
+            request.product.value,
+            request.purpose.value,
+            fen_to_yuan(price_fen),
+            fen_to_yuan(balance_after),
+            answer,
+        )
+
+    def _client_for(self, principal: Principal, claims: Claims | None) -> dict[str, Any]:
+        """The client record the lender's user acts as (found through the lender's institution)."""
+        with self.engine.connect() as conn:
+            serving = GatewayRepository(conn).clients_serving(principal.institution_id)
+        if claims is not None and len(serving) > 1:
+            serving = [c for c in serving if c["ref"] == claims.client_ref] or serving[:1]
+        if not serving:
+            raise PermissionDenied("this institution is not a client of the gateway")
+        return serving[0]
+
+    def _check(
+        self, conn: Connection, client: dict[str, Any], claims: Claims, request: QueryRequest, now: datetime
+    ) -> Refusal | None:
+        bureau_id = int(client["institution_id"])
+        row = GatewayRepository(conn).authorisation(bureau_id, claims.authorisation_id)
+        if row is None:
+            return Refusal.UNKNOWN_AUTHORISATION
+        state = AuthorisationState(uses=int(row["uses"]), revoked_at=aware(row["revoked_at"]))
+        refusal = check_query(client_contract(client, self.defaults), claims, state, request, now)
+        if refusal is not None:
+            return refusal
+        if not self.consent.allows(
+            conn,
+            bureau_institution_id=bureau_id,
+            lender_institution_id=client["lender_institution_id"],
+            borrower_ref=request.borrower_ref,
+            purpose=request.purpose.value,
+            at=now,
+        ):
+            return Refusal.CONSENT_MISSING
+        return None
+
+    def _replay(
+        self,
+        conn: Connection,
+        principal: Principal,
+        client: dict[str, Any],
+        earlier: dict[str, Any],
+        request: QueryRequest,
+        now: datetime,
+    ) -> QueryResult | QueryRefused:
+        """A retry with a known idempotency key returns the first outcome and is never billed again."""
+        same = (earlier["borrower_ref"], earlier["purpose"], earlier["product"], earlier["channel"]) == (
+            request.borrower_ref,
+            request.purpose.value,
+            request.product.value,
+            request.channel.value,
+        )
+        if not same:
+            raise Conflict("idempotency key reused for a different query")
+        self.audit.append(
+            conn,
+            int(client["institution_id"]),
+            AuditEvent(
+                actor=principal.username,
+                action="gateway.query.replayed",
+                subject_ref=earlier["borrower_ref"],
+                object_type="gateway_query",
+                object_id=earlier["ref"],
+                purpose=earlier["purpose"],
+                detail={"client": client["ref"], "outcome": earlier["outcome"]},
+            ),
+            now,
+        )
+        if earlier["outcome"] == "refused":
+            reason = Refusal(earlier["reason"])
+            return QueryRefused(reason, MESSAGES[reason], earlier["ref"])
+        return QueryResult(
+            earlier["ref"],
+            client["ref"],
+            earlier["borrower_ref"],
+            earlier["product"],
+            earlier["purpose"],
+            fen_to_yuan(int(earlier["price_fen"])),
+            fen_to_yuan(int(client["balance_fen"])),
+            dict(earlier["response"] or {}),
+            replayed=True,
+        )
+
+
+def _window(client: dict[str, Any]) -> RateWindow:
+    return RateWindow(
+        second_start=aware(client["second_start"]),
+        second_count=int(client["second_count"]),
+        day_start=aware(client["day_start"]),
+        day_count=int(client["day_count"]),
+    )

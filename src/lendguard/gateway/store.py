@@ -1,0 +1,362 @@
+"""Tables and repositories of the credit-data gateway. Every row belongs to the bureau's institution.
+
+Money is stored as integer fen (0.01 yuan) so the conditional ``balance_fen >= price`` update is exact
+on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lendguard.platform.db import BigIntId, JsonDoc, metadata
+from lendguard.platform.model import NotFound
+from lendguard.platform.store import UTC_TS
+
+clients = sa.Table(
+    "gateway_clients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("ref", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("lender_institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=True),
+    sa.Column("purposes", sa.String(200), nullable=False),
+    sa.Column("channels", sa.String(200), nullable=False),
+    sa.Column("tiers", JsonDoc, nullable=False),
+    sa.Column("balance_fen", sa.BigInteger, nullable=False),
+    sa.Column("topup_total_fen", sa.BigInteger, nullable=False),
+    sa.Column("rate_per_second", sa.Integer, nullable=False),
+    sa.Column("rate_per_day", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("suspend_reason", sa.String(500), nullable=True),
+    sa.Column("second_start", UTC_TS, nullable=True),
+    sa.Column("second_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("day_start", UTC_TS, nullable=True),
+    sa.Column("day_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", UTC_TS, nullable=False),
+    sa.UniqueConstraint("institution_id", "ref", name="uq_gateway_clients_institution_ref"),
+    sa.Index("ix_gateway_clients_lender", "lender_institution_id"),
+)
+
+authorisations = sa.Table(
+    "gateway_authorisations",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("ref", sa.String(40), nullable=False),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey("gateway_clients.id"), nullable=False),
+    sa.Column("borrower_ref", sa.String(40), nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("product", sa.String(20), nullable=False),
+    sa.Column("issued_at", UTC_TS, nullable=False),
+    sa.Column("expires_at", UTC_TS, nullable=False),
+    sa.Column("max_uses", sa.Integer, nullable=False),
+    sa.Column("uses", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("revoked_at", UTC_TS, nullable=True),
+    sa.UniqueConstraint("institution_id", "ref", name="uq_gateway_authorisations_institution_ref"),
+    sa.Index("ix_gateway_authorisations_borrower", "institution_id", "borrower_ref"),
+)
+
+queries = sa.Table(
+    "gateway_queries",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("ref", sa.String(40), nullable=False),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey("gateway_clients.id"), nullable=False),
+    sa.Column("idempotency_key", sa.String(80), nullable=True),
+    sa.Column("at", UTC_TS, nullable=False),
+    sa.Column("borrower_ref", sa.String(40), nullable=False),
+    sa.Column("authorisation_ref", sa.String(40), nullable=True),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("product", sa.String(20), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False, comment="answered or refused"),
+    sa.Column("reason", sa.String(40), nullable=True),
+    sa.Column("price_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("tier", sa.String(40), nullable=True),
+    sa.Column("response", JsonDoc, nullable=True, comment="answer kept for idempotent replays"),
+    sa.UniqueConstraint("institution_id", "ref", name="uq_gateway_queries_institution_ref"),
+    sa.UniqueConstraint("client_id", "idempotency_key", name="uq_gateway_queries_client_idem"),
+    sa.Index("ix_gateway_queries_client_at", "institution_id", "client_id", "at"),
+)
+
+ledger = sa.Table(
+    "gateway_ledger",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey("gateway_clients.id"), nullable=False),
+    sa.Column("at", UTC_TS, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, comment="topup or charge"),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("balance_after_fen", sa.BigInteger, nullable=False),
+    sa.Column("query_ref", sa.String(40), nullable=True),
+    sa.Column("tier", sa.String(40), nullable=True),
+    sa.Index("ix_gateway_ledger_client_at", "institution_id", "client_id", "at"),
+)
+
+alerts = sa.Table(
+    "gateway_alerts",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey("gateway_clients.id"), nullable=False),
+    sa.Column("rule", sa.String(40), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("evidence", JsonDoc, nullable=False),
+    sa.Column("created_at", UTC_TS, nullable=False),
+    sa.Index("ix_gateway_alerts_client", "institution_id", "client_id"),
+)
+
+credit_records = sa.Table(
+    "gateway_credit_records",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("borrower_ref", sa.String(40), nullable=False),
+    sa.Column("loan_ref", sa.String(40), nullable=False),
+    sa.Column("reported_by", sa.String(40), nullable=False, comment="the reporting lender's code"),
+    sa.Column("principal_fen", sa.BigInteger, nullable=False),
+    sa.Column("instalments_due", sa.Integer, nullable=False),
+    sa.Column("paid_on_time", sa.Integer, nullable=False),
+    sa.Column("paid_late", sa.Integer, nullable=False),
+    sa.Column("unpaid", sa.Integer, nullable=False),
+    sa.Column("days_past_due", sa.Integer, nullable=False),
+    sa.Column("outstanding_fen", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.UniqueConstraint("institution_id", "loan_ref", name="uq_gateway_credit_records_loan"),
+    sa.Index("ix_gateway_credit_records_borrower", "institution_id", "borrower_ref"),
+)
+
+applications = sa.Table(
+    "gateway_applications",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("client_id", sa.Integer, sa.ForeignKey("gateway_clients.id"), nullable=False),
+    sa.Column("ref", sa.String(40), nullable=False),
+    sa.Column("borrower_ref", sa.String(40), nullable=False),
+    sa.Column("at", UTC_TS, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.UniqueConstraint("institution_id", "ref", name="uq_gateway_applications_ref"),
+    sa.Index("ix_gateway_applications_client", "institution_id", "client_id"),
+)
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)
+
+
+class GatewayRepository:
+    """Reads and writes of one bureau's gateway tables; every statement filters on institution_id."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- clients ----------------------------------------------------------------------------------
+    def add_client(self, institution_id: int, values: Mapping[str, Any]) -> int:
+        result = self.conn.execute(clients.insert().values(institution_id=institution_id, **values))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def client(self, institution_id: int, client_id: int, *, lock: bool = False) -> dict[str, Any]:
+        query = clients.select().where(clients.c.institution_id == institution_id, clients.c.id == client_id)
+        if lock and self.conn.dialect.name != "sqlite":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"gateway client {client_id} not found")
+        return _row(row)
+
+    def client_by_ref(self, institution_id: int, ref: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            clients.select().where(clients.c.institution_id == institution_id, clients.c.ref == ref)
+        ).first()
+        return _row(row) if row else None
+
+    def clients(self, institution_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            clients.select().where(clients.c.institution_id == institution_id).order_by(clients.c.ref)
+        )
+        return [_row(r) for r in rows]
+
+    def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
+        """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""
+        rows = self.conn.execute(
+            clients.select().where(clients.c.lender_institution_id == lender_institution_id).order_by(clients.c.id)
+        )
+        return [_row(r) for r in rows]
+
+    def update_client(self, institution_id: int, client_id: int, **values: Any) -> None:
+        self.conn.execute(
+            clients.update()
+            .where(clients.c.institution_id == institution_id, clients.c.id == client_id)
+            .values(**values)
+        )
+
+    def debit(self, institution_id: int, client_id: int, price_fen: int) -> bool:
+        """Take ``price_fen`` from the balance only if it covers it; the WHERE makes this atomic."""
+        result = self.conn.execute(
+            clients.update()
+            .where(
+                clients.c.institution_id == institution_id,
+                clients.c.id == client_id,
+                clients.c.balance_fen >= price_fen,
+            )
+            .values(balance_fen=clients.c.balance_fen - price_fen)
+        )
+        return result.rowcount == 1
+
+    def credit(self, institution_id: int, client_id: int, amount_fen: int) -> None:
+        self.conn.execute(
+            clients.update()
+            .where(clients.c.institution_id == institution_id, clients.c.id == client_id)
+            .values(
+                balance_fen=clients.c.balance_fen + amount_fen,
+                topup_total_fen=clients.c.topup_total_fen + amount_fen,
+            )
+        )
+
+    # -- authorisations -----------------------------------------------------------------------------
+    def add_authorisation(self, institution_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(authorisations.insert().values(institution_id=institution_id, **values))
+
+    def authorisation(self, institution_id: int, ref: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            authorisations.select().where(
+                authorisations.c.institution_id == institution_id, authorisations.c.ref == ref
+            )
+        ).first()
+        return _row(row) if row else None
+
+    def authorisations_of(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            authorisations.select()
+            .where(authorisations.c.institution_id == institution_id, authorisations.c.borrower_ref == borrower_ref)
+            .order_by(authorisations.c.issued_at)
+        )
+        return [_row(r) for r in rows]
+
+    def use_authorisation(self, institution_id: int, ref: str) -> bool:
+        """Count one use if any remains and it is not revoked (conditional, so never over-used)."""
+        result = self.conn.execute(
+            authorisations.update()
+            .where(
+                authorisations.c.institution_id == institution_id,
+                authorisations.c.ref == ref,
+                authorisations.c.uses < authorisations.c.max_uses,
+                authorisations.c.revoked_at.is_(None),
+            )
+            .values(uses=authorisations.c.uses + 1)
+        )
+        return result.rowcount == 1
+
+    def revoke_authorisation(self, institution_id: int, ref: str, at: datetime) -> bool:
+        result = self.conn.execute(
+            authorisations.update()
+            .where(
+                authorisations.c.institution_id == institution_id,
+                authorisations.c.ref == ref,
+                authorisations.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        return result.rowcount == 1
+
+    # -- queries and ledger -------------------------------------------------------------------------
+    def add_query(self, institution_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(queries.insert().values(institution_id=institution_id, **values))
+
+    def add_queries(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+        batch = [{**r, "institution_id": institution_id} for r in rows]
+        if batch:
+            self.conn.execute(queries.insert(), batch)
+        return len(batch)
+
+    def query_by_idempotency(self, institution_id: int, client_id: int, key: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            queries.select().where(
+                queries.c.institution_id == institution_id,
+                queries.c.client_id == client_id,
+                queries.c.idempotency_key == key,
+            )
+        ).first()
+        return _row(row) if row else None
+
+    def add_ledger(self, institution_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(ledger.insert().values(institution_id=institution_id, **values))
+
+    def query_log(
+        self,
+        institution_id: int,
+        client_id: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        query = queries.select().where(queries.c.institution_id == institution_id)
+        if client_id is not None:
+            query = query.where(queries.c.client_id == client_id)
+        if start is not None:
+            query = query.where(queries.c.at >= start)
+        if end is not None:
+            query = query.where(queries.c.at < end)
+        query = query.order_by(queries.c.at, queries.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_row(r) for r in self.conn.execute(query)]
+
+    def ledger_of(
+        self, institution_id: int, client_id: int, start: datetime | None = None, end: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        query = ledger.select().where(ledger.c.institution_id == institution_id, ledger.c.client_id == client_id)
+        if start is not None:
+            query = query.where(ledger.c.at >= start)
+        if end is not None:
+            query = query.where(ledger.c.at < end)
+        return [_row(r) for r in self.conn.execute(query.order_by(ledger.c.at, ledger.c.id))]
+
+    # -- bureau data, applications, alerts ----------------------------------------------------------
+    def add_credit_records(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+        batch = [{**r, "institution_id": institution_id} for r in rows]
+        if batch:
+            self.conn.execute(credit_records.insert(), batch)
+        return len(batch)
+
+    def credit_history(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            credit_records.select().where(
+                credit_records.c.institution_id == institution_id, credit_records.c.borrower_ref == borrower_ref
+            )
+        )
+        return [_row(r) for r in rows]
+
+    def add_applications(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+        batch = [{**r, "institution_id": institution_id} for r in rows]
+        if batch:
+            self.conn.execute(applications.insert(), batch)
+        return len(batch)
+
+    def applications_of(self, institution_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(applications.select().where(applications.c.institution_id == institution_id))
+        return [_row(r) for r in rows]
+
+    def replace_alerts(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+        self.conn.execute(alerts.delete().where(alerts.c.institution_id == institution_id))
+        batch = [{**r, "institution_id": institution_id} for r in rows]
+        if batch:
+            self.conn.execute(alerts.insert(), batch)
+        return len(batch)
+
+    def alerts(self, institution_id: int, client_id: int | None = None) -> list[dict[str, Any]]:
+        query = alerts.select().where(alerts.c.institution_id == institution_id)
+        if client_id is not None:
+            query = query.where(alerts.c.client_id == client_id)
+        return [_row(r) for r in self.conn.execute(query.order_by(alerts.c.score.desc(), alerts.c.id))]

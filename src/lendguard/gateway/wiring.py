@@ -1,0 +1,102 @@
+"""Builds the gateway service from the container, wiring the privacy capability's consent ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Connection
+
+from lendguard.gateway.ports import ConsentLedger, RepaymentHistoryProvider, UnavailableConsentLedger
+from lendguard.gateway.service import GatewayService
+from lendguard.gateway.signing import TokenSigner, derived_key
+from lendguard.platform.service import TenancyService
+
+if TYPE_CHECKING:
+    from lendguard.platform.bootstrap import Container
+    from lendguard.privacy.service import PrivacyService
+
+NAME = "gateway"
+
+
+# The gateway's purposes in the privacy capability's vocabulary: reviewing an existing account is
+# loan servicing there.
+PRIVACY_PURPOSE = {
+    "credit_assessment": "credit_assessment",
+    "account_review": "loan_servicing",
+    "collection": "collection",
+}
+
+
+class PrivacyConsentLedger:
+    """Adapts ``PrivacyService.consent_allows`` to the gateway's :class:`ConsentLedger`.
+
+    The bureau's own ledger must hold an active consent of the borrower covering the credit-report
+    category, the purpose and, as recipient, the lender the client serves (PIPL art. 23: disclosure
+    to another handler needs consent naming the recipient).
+    """
+
+    def __init__(self, privacy: PrivacyService, tenancy: TenancyService) -> None:
+        self.privacy = privacy
+        self.tenancy = tenancy
+        self._codes: dict[int, str] = {}
+
+    def _code(self, institution_id: int) -> str:
+        if institution_id not in self._codes:
+            self._codes = {int(i["id"]): str(i["code"]) for i in self.tenancy.institutions()}
+        return self._codes[institution_id]
+
+    def allows(
+        self,
+        conn: Connection,
+        *,
+        bureau_institution_id: int,
+        lender_institution_id: int | None,
+        borrower_ref: str,
+        purpose: str,
+        at: datetime,
+    ) -> bool:
+        recipient = self._code(lender_institution_id) if lender_institution_id is not None else None
+        decision = self.privacy.consent_allows(
+            conn, bureau_institution_id, borrower_ref, PRIVACY_PURPOSE[purpose], recipient, at, ["credit_report"]
+        )
+        return bool(decision.allowed)
+
+
+def consent_ledger(container: Container) -> ConsentLedger:
+    """The privacy capability's ledger when it is wired; otherwise one that refuses every query."""
+    if "privacy" in container.services:
+        from lendguard.privacy.service import PrivacyService  # only once privacy is wired
+
+        return PrivacyConsentLedger(container.service("privacy", PrivacyService), container.tenancy)
+    return UnavailableConsentLedger()
+
+
+def signing_keys(container: Container) -> Callable[[int], Ed25519PrivateKey]:
+    """The kernel's institution keys (shared with consent receipts); a local derivation otherwise."""
+    kernel = getattr(container.audit, "signing_key", None)
+    if callable(kernel):
+        return cast("Callable[[int], Ed25519PrivateKey]", kernel)
+    return partial(derived_key, container.settings.security.signing_seed.reveal())
+
+
+def build(container: Container) -> GatewayService:
+    settings = container.settings
+    return GatewayService(
+        container.engine,
+        container.clock,
+        container.audit,
+        container.tenancy,
+        TokenSigner(signing_keys(container)),
+        consent_ledger(container),
+        RepaymentHistoryProvider(),
+        defaults=(settings.gateway.default_rate_per_second, settings.gateway.default_rate_per_day),
+    )
+
+
+def service(container: Container) -> GatewayService:
+    """The gateway service of ``container``."""
+    return container.service(NAME, GatewayService)
