@@ -1,0 +1,223 @@
+"""The ring-detection job, written once as SQL and run by any analytics backend.
+
+Steps: (1) template clusters of complaint texts (MinHash/LSH, NumPy, the same for every engine);
+(2) in the engine: contact links, shared indicators (with the hub cap), number blocks, and the
+borrower–indicator edges; (3) connected components (pure); (4) in the engine: each candidate ring's
+evidence rows; (5) scoring (pure). Every row read back is sorted in Python, so DuckDB and Spark give
+byte-identical documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+
+from lendguard.analytics.backend import Backend, sql_list
+from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.graph_model import components
+from lendguard.intel.ingest import InputTables
+from lendguard.intel.scoring_model import RingRows, document, score_ring
+from lendguard.intel.template_model import cluster_texts
+
+Progress = Callable[[str], None]
+
+LINKS = """
+SELECT borrower_id, 'phone' AS kind, contact_phone AS value, 'complaints.csv' AS file, row_id,
+       'contact_phone' AS field
+FROM complaints WHERE contact_phone IS NOT NULL
+UNION ALL
+SELECT borrower_id, 'email', contact_email, 'complaints.csv', row_id, 'contact_email'
+FROM complaints WHERE contact_email IS NOT NULL
+UNION ALL
+SELECT borrower_id, 'phone', new_phone, 'phone_changes.csv', row_id, 'new_phone'
+FROM phone_changes WHERE new_phone IS NOT NULL
+UNION ALL
+SELECT borrower_id, 'phone', forwarded_to, 'call_outcomes.csv', row_id, 'forwarded_to'
+FROM call_outcomes WHERE forwarded_to IS NOT NULL
+"""
+
+INDICATORS = """
+SELECT kind, value, COUNT(DISTINCT borrower_id) AS holders FROM links GROUP BY kind, value
+HAVING COUNT(DISTINCT borrower_id) >= 2 AND COUNT(DISTINCT borrower_id) <= {max_holders}
+"""
+
+MOBILE = "l.kind = 'phone' AND length(l.value) = 11 AND substr(l.value, 1, 1) = '1'"
+
+SEGMENTS = """
+SELECT substr(l.value, 1, {prefix}) AS prefix FROM links l WHERE {mobile}
+GROUP BY substr(l.value, 1, {prefix})
+HAVING COUNT(DISTINCT l.borrower_id) >= {min_borrowers} AND COUNT(DISTINCT l.value) >= {min_numbers}
+   AND COUNT(DISTINCT l.borrower_id) <= {max_holders}
+"""
+
+EDGES = """
+SELECT DISTINCT l.borrower_id, l.kind, l.value FROM links l
+JOIN indicators i ON l.kind = i.kind AND l.value = i.value
+UNION
+SELECT DISTINCT l.borrower_id, 'segment', substr(l.value, 1, {prefix}) FROM links l
+JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
+{template_edges}
+"""
+
+TEMPLATE_EDGES = """
+UNION
+SELECT DISTINCT borrower_id, 'template', template FROM complaints WHERE template IS NOT NULL
+"""
+
+LINK_ROWS = """
+SELECT m.ring_key, l.borrower_id, l.kind, l.value, l.file, l.row_id, l.field FROM links l
+JOIN members m ON l.borrower_id = m.borrower_id
+JOIN indicators i ON l.kind = i.kind AND l.value = i.value
+"""
+
+SEGMENT_ROWS = """
+SELECT m.ring_key, l.borrower_id, s.prefix, l.file, l.row_id, l.field, l.value FROM links l
+JOIN members m ON l.borrower_id = m.borrower_id
+JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
+UNION
+SELECT m.ring_key, l.borrower_id, substr(l.value, 1, 3), l.file, l.row_id, l.field, l.value FROM links l
+JOIN members m ON l.borrower_id = m.borrower_id WHERE {mobile} AND substr(l.value, 1, 3) IN ({virtual})
+"""
+
+THIRD_PARTY_ROWS = """
+SELECT m.ring_key, c.borrower_id, c.row_id FROM call_outcomes c
+JOIN members m ON c.borrower_id = m.borrower_id WHERE c.answered_by = 'third_party'
+"""
+
+TEMPLATE_ROWS = """
+SELECT m.ring_key, c.borrower_id, c.template, c.row_id, c.text FROM complaints c
+JOIN members m ON c.borrower_id = m.borrower_id WHERE c.template IS NOT NULL
+"""
+
+COMPLAINT_ROWS = """
+SELECT m.ring_key, c.borrower_id, c.row_id, c.channel, c.filed_at FROM complaints c
+JOIN members m ON c.borrower_id = m.borrower_id
+"""
+
+SEQUENCE_ROWS = """
+WITH changes AS (
+  SELECT borrower_id, changed_at AS t, 'phone_changes.csv' AS file, row_id, 'new_phone' AS field,
+         new_phone AS value
+  FROM phone_changes
+  UNION ALL
+  SELECT borrower_id, event_at, 'account_events.csv', row_id, 'kind', kind FROM account_events
+  WHERE kind = 'contact_change'
+), requests AS (
+  SELECT borrower_id, event_at AS t, row_id, kind FROM account_events
+  WHERE kind IN ('cease_request', 'repayment_plan_request')
+)
+SELECT m.ring_key, c.borrower_id, c.file, c.row_id AS change_row, c.field, c.value,
+       r.row_id AS request_row, r.kind AS request_kind, q.row_id AS complaint_row, q.filed_at
+FROM changes c
+JOIN members m ON c.borrower_id = m.borrower_id
+JOIN requests r ON r.borrower_id = c.borrower_id AND r.t >= c.t AND r.t <= c.t + {window}
+JOIN complaints q ON q.borrower_id = c.borrower_id AND q.filed_at >= r.t AND q.filed_at <= r.t + {window}
+"""
+
+
+def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
+    """Add the ``template`` column: the complaint id heading the text's near-duplicate cluster."""
+    texts = ["" if t is None else t for t in complaints.column("text").to_pylist()]
+    ids = complaints.column("row_id").to_pylist()
+    labels = cluster_texts(texts, config.template)
+    column = pa.array([ids[label] if label >= 0 else None for label in labels], type=pa.string())
+    return complaints.append_column("template", column)
+
+
+def _fetch(backend: Backend, sql: str) -> dict[int, list[tuple[Any, ...]]]:
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in sorted(backend.rows(sql), key=lambda r: tuple("" if v is None else str(v) for v in r)):
+        grouped[int(row[0])].append(tuple(row[1:]))
+    return grouped
+
+
+def candidate_rings(backend: Backend, config: DetectionConfig) -> list[list[str]]:
+    """Connected components (at least ``min_ring_borrowers``) of the borrower–indicator graph."""
+    prefix = config.segment_prefix
+    backend.create("links", LINKS)
+    backend.create("indicators", INDICATORS.format(max_holders=config.max_indicator_borrowers))
+    backend.create(
+        "segments",
+        SEGMENTS.format(
+            prefix=prefix,
+            mobile=MOBILE,
+            min_borrowers=config.min_segment_borrowers,
+            min_numbers=config.min_segment_numbers,
+            max_holders=config.max_indicator_borrowers,
+        ),
+    )
+    edges_sql = EDGES.format(
+        prefix=prefix, mobile=MOBILE, template_edges=TEMPLATE_EDGES if config.link_templates else ""
+    )
+    edges = [(str(b), f"{k}:{v}") for b, k, v in backend.rows(edges_sql)]
+    groups = components((f"b:{b}", node) for b, node in edges)
+    rings = [sorted(n[2:] for n in g if n.startswith("b:")) for g in groups]
+    return sorted((r for r in rings if len(r) >= config.min_ring_borrowers), key=lambda r: r[0])
+
+
+def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig) -> list[RingRows]:
+    """Every candidate ring's evidence rows, fetched in one pass per evidence kind."""
+    members = pa.table(
+        {
+            "borrower_id": pa.array([b for r in rings for b in r], type=pa.string()),
+            "ring_key": pa.array([i for i, r in enumerate(rings) for _ in r], type=pa.int64()),
+        }
+    )
+    backend.load("members", members)
+    fmt = {
+        "prefix": config.segment_prefix,
+        "mobile": MOBILE,
+        "virtual": sql_list(config.virtual_segments),
+        "window": config.sequence_days * 86400,
+    }
+    out = [RingRows(members=r) for r in rings]
+    for key, rows in _fetch(backend, LINK_ROWS).items():
+        out[key].links = [tuple(map(str, r)) for r in rows]  # type: ignore[misc]
+    for key, rows in _fetch(backend, SEGMENT_ROWS.format(**fmt)).items():
+        out[key].segments = [tuple(map(str, r)) for r in rows]  # type: ignore[misc]
+    for key, rows in _fetch(backend, THIRD_PARTY_ROWS).items():
+        out[key].third_party = [(str(b), str(r)) for b, r in rows]
+    for key, rows in _fetch(backend, TEMPLATE_ROWS).items():
+        out[key].templates = [(str(b), str(t), str(r), str(x or "")) for b, t, r, x in rows]
+    for key, rows in _fetch(backend, COMPLAINT_ROWS).items():
+        out[key].complaints = [(str(b), str(r), str(c), int(t)) for b, r, c, t in rows]
+    for key, rows in _fetch(backend, SEQUENCE_ROWS.format(**fmt)).items():
+        out[key].sequences = [
+            (str(b), str(f), str(cr), str(fl), str(v), str(rr), str(rk), str(qr), int(qt))
+            for b, f, cr, fl, v, rr, rk, qr, qt in rows
+        ]
+    return out
+
+
+def run(
+    backend: Backend, tables: InputTables, config: DetectionConfig, progress: Progress | None = None
+) -> tuple[dict[str, Any], list[RingRows]]:
+    """Run detection on validated input: the output document and every candidate ring's rows."""
+    note = progress or (lambda _msg: None)
+    note("clustering complaint texts")
+    for name, table in tables.tables.items():
+        if name == "complaints":
+            table = with_templates(table, config)
+        elif name == "account_events":  # AT is a keyword in some SQL dialects
+            table = table.rename_columns(["event_at" if c == "at" else c for c in table.column_names])
+        backend.load(name, table)
+    note("building the entity graph")
+    rings = candidate_rings(backend, config)
+    note(f"scoring {len(rings)} candidate rings")
+    rows = ring_rows(backend, rings, config)
+    return rescore(rows, config, backend.name), rows
+
+
+def detect(
+    backend: Backend, tables: InputTables, config: DetectionConfig, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Run detection on validated input and return the output document."""
+    return run(backend, tables, config, progress)[0]
+
+
+def rescore(rows: list[RingRows], config: DetectionConfig, engine: str) -> dict[str, Any]:
+    """Score already fetched rings under another configuration (used by the ablation)."""
+    return document(engine, config, [score_ring(r, config) for r in rows])

@@ -1,0 +1,245 @@
+"""Scoring a candidate ring from its evidence rows, and the output records (pure).
+
+A candidate ring is a connected component of the borrower–indicator graph. Each signal below looks
+at the ring's evidence rows, says which borrowers it covers and which input rows support it; its
+contribution is ``weight x strength``. These signals are the behaviours lenders use to recognise
+anti-collection agencies (反催收代理): one number behind many debtors' complaints, recent phone
+changes and call forwarding, impersonation on calls, template complaints, numbers bought in bulk,
+and the change -> cease request -> complaint sequence (issue 6; DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from lendguard.intel.config_model import SIGNALS, DetectionConfig
+
+_CST = timezone(timedelta(hours=8))
+
+
+def iso(epoch: int) -> str:
+    """An epoch-seconds timestamp as ISO 8601 in UTC+8 (how the input is usually written)."""
+    return datetime.fromtimestamp(epoch, UTC).astimezone(_CST).isoformat()
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """One input cell an analyst can look up: file, row id (or line), column, normalised value."""
+
+    file: str
+    row_id: str
+    field: str
+    value: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "row_id": self.row_id, "field": self.field, "value": self.value}
+
+
+@dataclass
+class RingRows:
+    """Evidence rows of one candidate ring, as fetched by the job (tuples in fixed column order)."""
+
+    members: list[str]
+    # (borrower_id, kind, value, file, row_id, field) for links to indicators shared by >= 2 borrowers
+    links: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    # (borrower_id, prefix, file, row_id, field, value) for numbers in a shared or virtual segment
+    segments: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    # (borrower_id, call row_id)
+    third_party: list[tuple[str, str]] = field(default_factory=list)
+    # (borrower_id, template label, complaint row_id, text)
+    templates: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (borrower_id, change file, change row, change field, change value, request row, request kind,
+    #  complaint row, complaint filed_at)
+    sequences: list[tuple[str, str, str, str, str, str, str, str, int]] = field(default_factory=list)
+    # (borrower_id, complaint row_id, channel, filed_at)
+    complaints: list[tuple[str, str, str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Signal:
+    """A fired signal: its contribution to the score and the rows behind it."""
+
+    name: str
+    weight: float
+    covered: set[str]
+    evidence: list[Evidence]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "weight": self.weight, "evidence": [e.as_dict() for e in sorted(self.evidence)]}
+
+
+@dataclass
+class Ring:
+    """A scored ring, ready for the output document."""
+
+    ring_id: str
+    score: float
+    borrowers: list[str]
+    indicators: list[tuple[str, str]]
+    signals: list[Signal]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ring_id": self.ring_id,
+            "score": self.score,
+            "borrowers": self.borrowers,
+            "indicators": [{"kind": k, "value": v} for k, v in self.indicators],
+            "signals": [s.as_dict() for s in self.signals],
+        }
+
+
+def ring_id(members: list[str]) -> str:
+    """Stable id from the member set (same members, same id on every engine and run)."""
+    digest = hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()
+    return f"R-{digest[:12]}"
+
+
+def _shared_values(
+    rows: list[tuple[str, str, str, str, str, str]], files: set[str] | None
+) -> dict[tuple[str, str], set[str]]:
+    holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for borrower, kind, value, file, _row, _field in rows:
+        if files is None or file in files:
+            holders[(kind, value)].add(borrower)
+    return holders
+
+
+def _shared_contact(rows: RingRows) -> tuple[set[str], list[Evidence], set[tuple[str, str]]]:
+    """Complaint contact phones/e-mails given by two or more of the ring's borrowers."""
+    holders = _shared_values(rows.links, {"complaints.csv"})
+    shared = {key for key, who in holders.items() if len(who) >= 2}
+    covered: set[str] = set()
+    evidence: list[Evidence] = []
+    for borrower, kind, value, file, row, fld in rows.links:
+        if file == "complaints.csv" and (kind, value) in shared:
+            covered.add(borrower)
+            evidence.append(Evidence(file, row, fld, value))
+    return covered, evidence, shared
+
+
+def _takeover(rows: RingRows) -> tuple[set[str], list[Evidence], set[tuple[str, str]]]:
+    """Phones changed or forwarded to a number that another of the ring's borrowers also points to."""
+    holders = _shared_values(rows.links, None)
+    covered: set[str] = set()
+    evidence: list[Evidence] = []
+    used: set[tuple[str, str]] = set()
+    for borrower, kind, value, file, row, fld in rows.links:
+        if file != "complaints.csv" and len(holders[(kind, value)] - {borrower}) >= 1:
+            covered.add(borrower)
+            used.add((kind, value))
+            evidence.append(Evidence(file, row, fld, value))
+    return covered, evidence, used
+
+
+def _templates(rows: RingRows) -> tuple[set[str], list[Evidence], list[str]]:
+    """Complaints of two or more of the ring's borrowers in one near-duplicate text cluster."""
+    by_label: dict[str, set[str]] = defaultdict(set)
+    texts: dict[str, list[str]] = defaultdict(list)
+    for borrower, label, _row, text in rows.templates:
+        by_label[label].add(borrower)
+        texts[label].append(text)
+    shared = {label for label, who in by_label.items() if len(who) >= 2}
+    covered = {b for b, label, _r, _t in rows.templates if label in shared}
+    evidence = [Evidence("complaints.csv", r, "text", t) for _b, label, r, t in rows.templates if label in shared]
+    shown = []
+    for label in sorted(shared):
+        counts: dict[str, int] = defaultdict(int)
+        for text in texts[label]:
+            counts[text] += 1
+        shown.append(min(counts, key=lambda t: (-counts[t], t)))
+    return covered, evidence, shown
+
+
+def _segments(rows: RingRows, config: DetectionConfig) -> tuple[set[str], list[Evidence], set[str]]:
+    """Numbers in a block shared by several borrowers, or in a virtual-operator segment."""
+    covered = {r[0] for r in rows.segments}
+    evidence = [Evidence(file, row, fld, value) for _b, _p, file, row, fld, value in rows.segments]
+    prefixes = {p for _b, p, *_ in rows.segments if len(p) == config.segment_prefix}
+    return covered, evidence, prefixes
+
+
+def _sequences(rows: RingRows) -> tuple[set[str], list[Evidence]]:
+    """Phone change -> cease or repayment-plan request -> complaint, each within the window."""
+    first: dict[str, tuple[str, str, str, str, str, str, str, str, int]] = {}
+    for seq in sorted(rows.sequences):
+        first.setdefault(seq[0], seq)
+    evidence: list[Evidence] = []
+    for _b, cfile, crow, cfield, cvalue, rrow, rkind, qrow, qat in first.values():
+        evidence += [
+            Evidence(cfile, crow, cfield, cvalue),
+            Evidence("account_events.csv", rrow, "kind", rkind),
+            Evidence("complaints.csv", qrow, "filed_at", iso(qat)),
+        ]
+    return set(first), evidence
+
+
+def _burst(rows: RingRows, config: DetectionConfig) -> tuple[set[str], list[Evidence]]:
+    """The largest set of the ring's complaints through one channel inside the burst window."""
+    window = config.burst_hours * 3600
+    best: list[tuple[str, str, str, int]] = []
+    by_channel: dict[str, list[tuple[str, str, str, int]]] = defaultdict(list)
+    for c in rows.complaints:
+        by_channel[c[2]].append(c)
+    for channel in sorted(by_channel):
+        items = sorted(by_channel[channel], key=lambda c: (c[3], c[1]))
+        start = 0
+        for end in range(len(items)):
+            while items[end][3] - items[start][3] > window:
+                start += 1
+            if end - start + 1 > len(best):
+                best = items[start : end + 1]
+    if len(best) < config.burst_min_complaints:
+        return set(), []
+    return {c[0] for c in best}, [Evidence("complaints.csv", c[1], "channel", c[2]) for c in best]
+
+
+def score_ring(rows: RingRows, config: DetectionConfig) -> Ring:
+    """Score one candidate ring: the sum over signals of weight x strength, in 0..1."""
+    members = sorted(rows.members)
+    size = len(members)
+    found: dict[str, tuple[set[str], list[Evidence]]] = {}
+    covered, ev, shared_contacts = _shared_contact(rows)
+    found["shared_contact"] = (covered, ev)
+    covered, ev, takeover_numbers = _takeover(rows)
+    found["phone_takeover"] = (covered, ev)
+    found["third_party_answer"] = (
+        {b for b, _ in rows.third_party},
+        [Evidence("call_outcomes.csv", r, "answered_by", "third_party") for _, r in rows.third_party],
+    )
+    covered, ev, templates = _templates(rows)
+    found["template"] = (covered, ev)
+    covered, ev, prefixes = _segments(rows, config)
+    found["number_segment"] = (covered, ev)
+    found["sequence"] = _sequences(rows)
+    found["burst"] = _burst(rows, config)
+    signals: list[Signal] = []
+    for name in SIGNALS:
+        covered, evidence = found[name]
+        if not covered or config.weight(name) <= 0:
+            continue
+        strength = 1.0 if name == "burst" else len(covered & set(members)) / size
+        signals.append(Signal(name, round(config.weight(name) * strength, 4), covered, sorted(set(evidence))))
+    score = round(min(1.0, sum(s.weight for s in signals)), 4)
+    indicators = sorted(shared_contacts | takeover_numbers)
+    indicators += [("segment", p) for p in sorted(prefixes)]
+    indicators += [("template", t) for t in templates]
+    return Ring(ring_id(members), score, members, indicators, signals)
+
+
+def document(engine: str, config: DetectionConfig, rings: list[Ring]) -> dict[str, Any]:
+    """The output document: rings at or above the threshold, highest score first, and their borrowers."""
+    kept = sorted((r for r in rings if r.score >= config.threshold), key=lambda r: (-r.score, r.ring_id))
+    borrowers = sorted(
+        ({"borrower_id": b, "ring_id": r.ring_id, "score": r.score} for r in kept for b in r.borrowers),
+        key=lambda d: (-float(d["score"]), str(d["borrower_id"])),  # type: ignore[arg-type]
+    )
+    return {
+        "engine": engine,
+        "parameters": config.as_dict(),
+        "rings": [r.as_dict() for r in kept],
+        "borrowers": borrowers,
+    }
