@@ -20,6 +20,10 @@ PACKAGE = SRC / "lendguard"
 # Pure modules not named *model.py (rule packs, calculators, scorers). Patterns match module names.
 EXTRA_PURE: tuple[str, ...] = (
     "lendguard.platform.credentials",
+    "lendguard.collections.screening.normalise",
+    "lendguard.collections.screening.matcher",
+    "lendguard.collections.screening.detectors",
+    "lendguard.collections.screening.lexicon",
     "lendguard.disclosure.periods",
     "lendguard.disclosure.calculator",
     "lendguard.disclosure.schedules",

@@ -1,0 +1,104 @@
+"""Pure detectors of personal data put into a message (category ``privacy_exposure``).
+
+Spreading the debtor's private information is one of the "8 red lines" (CN-CBA26-04) and is barred
+by CN-NFRA-SLC25-01 (4) and PIPL art. 25 (CN-PIPL-25): a collection message must never carry an
+identity-card number, a full bank-card number or a home address. Numbers are validated (ID check
+digit and birth date, Luhn for cards) so that contract numbers and amounts do not trip the rule;
+masked numbers ("尾号1234", "ending 1234") are lawful and pass.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from lendguard.collections.screening.model import Category, Finding
+
+# Full-width digits and X fold to ASCII one for one, so offsets stay those of the original text.
+_DIGIT_FOLD = {0xFF10 + i: str(i) for i in range(10)} | {0xFF38: "X", 0xFF58: "x", 0x3000: " "}
+_ID_CANDIDATE = re.compile(r"(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9A-Za-z])")
+_CARD_CANDIDATE = re.compile(r"(?<![0-9])[3-6](?:[ -]?[0-9]){14,18}(?![0-9])")
+_SSN = re.compile(r"(?<![0-9])[0-8][0-9]{2}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![0-9])")
+_ZH_ADDRESS = re.compile(
+    r"[\u4e00-\u9fff]{1,12}(?:路|街|大道|巷|弄|胡同|小区|花园|村)[0-9一二三四五六七八九十]{1,5}(?:号|栋|幢)"
+    r"(?:[0-9一二三四五六七八九十]{1,4}(?:号楼|栋|幢|单元|层|楼|室|号))*"
+)
+_ZH_UNIT = re.compile(r"(?:单元|室|号楼|栋|幢)")
+_EN_ADDRESS = re.compile(
+    r"(?<![0-9A-Za-z])[0-9]{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way)\b"
+    r"(?:,?\s*(?:Apt|Apartment|Unit|#)\s*[0-9A-Za-z]+)?",
+)
+_HOME_CUES = (
+    "你家",
+    "您家",
+    "家住",
+    "住在",
+    "住址",
+    "地址是",
+    "家庭地址",
+    "your home",
+    "you live",
+    "your address",
+    "lives at",
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def cn_id_valid(digits: str) -> bool:
+    """True for an 18-character PRC resident ID with a valid ISO 7064 MOD 11-2 check and birth date."""
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    if _ID_CHECK[total % 11] != digits[17].upper():
+        return False
+    try:
+        born = date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= 2030
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when ``digits`` passes the Luhn check used by payment-card numbers."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _finding(text: str, start: int, end: int, rule: str) -> Finding:
+    return Finding(Category.PRIVACY_EXPOSURE.value, start, end, text[start:end], rule)
+
+
+def detect(text: str) -> list[Finding]:
+    """Identity numbers, card numbers, SSNs and home addresses in ``text`` (original offsets)."""
+    found: list[Finding] = []
+    folded = text.translate(_DIGIT_FOLD)
+    digit_count = sum(ch.isdigit() for ch in folded)
+    taken: list[tuple[int, int]] = []
+    if digit_count >= 15:
+        for m in _ID_CANDIDATE.finditer(folded):
+            if cn_id_valid(re.sub(r"[ -]", "", m.group())):
+                found.append(_finding(text, m.start(), m.end(), "privacy.cn_id_number"))
+                taken.append((m.start(), m.end()))
+        for m in _CARD_CANDIDATE.finditer(folded):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            if luhn_valid(re.sub(r"[ -]", "", m.group())):
+                found.append(_finding(text, m.start(), m.end(), "privacy.bank_card_number"))
+    if digit_count >= 9 and "-" in folded:
+        found.extend(_finding(text, m.start(), m.end(), "privacy.us_ssn") for m in _SSN.finditer(folded))
+    if digit_count or any(c in folded for c in "一二三四五六七八九十"):
+        for m in _ZH_ADDRESS.finditer(folded):
+            lead = folded[max(0, m.start() - 12) : m.start()].lower()
+            if _ZH_UNIT.search(m.group()) or any(cue in lead for cue in _HOME_CUES):
+                found.append(_finding(text, m.start(), m.end(), "privacy.zh_home_address"))
+        for m in _EN_ADDRESS.finditer(folded):
+            lead = folded[max(0, m.start() - 20) : m.start()].lower()
+            if any(cue in lead for cue in _HOME_CUES) or re.search(r"(?:Apt|Apartment|Unit|#)", m.group()):
+                found.append(_finding(text, m.start(), m.end(), "privacy.en_home_address"))
+    return found

@@ -1,0 +1,221 @@
+"""The screener: loads the lexicons once, compiles them into Aho-Corasick automata and screens text.
+
+This is the adapter around the pure modules: it reads the package data (lexicons, folding tables,
+the traditional-to-simplified character table shipped with ``opencc``), derives pinyin and initials
+with ``pypinyin`` and builds ``ahocorasick`` automata. Everything runs offline from what the package
+installs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+from pypinyin import Style, lazy_pinyin
+
+from lendguard.collections.screening.detectors import detect
+from lendguard.collections.screening.lexicon import ExtraTerm, Lexicon, extra_entries, parse_lexicon
+from lendguard.collections.screening.matcher import Automaton, ContextRules, Hit, Pattern, merge, raw_hits, resolve
+from lendguard.collections.screening.model import (
+    Category,
+    Entry,
+    Finding,
+    Party,
+    ScreenResult,
+    Verdict,
+    decide,
+    lang_of,
+    party_of,
+)
+from lendguard.collections.screening.normalise import (
+    FoldTables,
+    build_tables,
+    compact,
+    compact_offsets,
+    is_cjk,
+    words,
+    words_offsets,
+)
+
+DATA_PACKAGE = "lendguard.collections.screening"
+
+
+def _read_json(name: str) -> dict[str, Any]:
+    text = resources.files(DATA_PACKAGE).joinpath("data", name).read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def _t2s_characters() -> dict[str, str]:
+    """Traditional to simplified, character by character, from the table opencc ships."""
+    table: dict[str, str] = {}
+    path = resources.files("opencc").joinpath("dictionary", "TSCharacters.txt")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2 and len(parts[0]) == 1:
+            simple = parts[1].split()[0]
+            if len(simple) == 1:
+                table[parts[0]] = simple
+    return table
+
+
+@dataclass(frozen=True)
+class Base:
+    """What every screener shares: folding tables and the two lexicons."""
+
+    tables: FoldTables
+    zh: Lexicon
+    en: Lexicon
+
+
+@lru_cache(maxsize=1)
+def load_base() -> Base:
+    """Read and parse the data once per process."""
+    fold = _read_json("fold.json")
+    tables = build_tables(t2s=_t2s_characters(), variants=fold["variants"], emoji=fold["emoji"], leet=fold["leet"])
+    return Base(tables, parse_lexicon(_read_json("zh.json")), parse_lexicon(_read_json("en.json")))
+
+
+def surface_forms(entry: Entry, term: str) -> set[str]:
+    """The forms a term is matched in: itself, with 你的 for 你, and pinyin/initials when asked."""
+    forms = {term}
+    if "你" in term and "你的" not in term:
+        forms.add(term.replace("你", "你的", 1))
+    if entry.pinyin and all(is_cjk(c) for c in term):
+        syllables = lazy_pinyin(term, style=Style.NORMAL)
+        forms.add("".join(syllables))
+        forms.add(" ".join(syllables))
+        if len(syllables) >= 3:
+            forms.add("".join(lazy_pinyin(term, style=Style.FIRST_LETTER)))
+    return forms
+
+
+@dataclass
+class Automata:
+    """The two automata of one language setting (compact view and words view)."""
+
+    compact: Automaton
+    words: Automaton
+    keys: dict[str, list[tuple[str, Pattern]]]
+
+
+def compile_automata(tables: FoldTables, entries: Iterable[Entry], lawful: Iterable[tuple[str, str]]) -> Automata:
+    """Compile entries and lawful phrasings into one automaton per view."""
+    store: dict[str, dict[str, list[Pattern]]] = {"compact": {}, "words": {}}
+
+    def add(term: str, rule: str, entry: Entry | None) -> None:
+        if term.isascii():
+            view, key = "words", words(term, tables)
+        else:
+            view, key = "compact", compact(term, tables)
+        if key.strip():
+            store[view].setdefault(key, []).append(Pattern(rule, entry, len(key)))
+
+    for entry in entries:
+        for term in entry.terms:
+            for form in surface_forms(entry, term):
+                add(form, entry.id, entry)
+    for rule, term in lawful:
+        add(term, rule, None)
+    built: dict[str, Any] = {}
+    for view, keys in store.items():
+        automaton = ahocorasick.Automaton()
+        for key, patterns in keys.items():
+            automaton.add_word(key, tuple(patterns))
+        if len(automaton) == 0:
+            automaton.add_word("\x00\x00", ())
+        automaton.make_automaton()
+        built[view] = automaton
+    listing = {view: [(key, p) for key, ps in keys.items() for p in ps] for view, keys in store.items()}
+    return Automata(compact=built["compact"], words=built["words"], keys=listing)
+
+
+def detect_lang(text: str) -> str:
+    """``zh`` when CJK characters make up a fair share of the letters, else ``en``."""
+    cjk = sum(1 for c in text if is_cjk(c))
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    return "zh" if cjk and cjk * 3 >= latin else "en"
+
+
+class Screener:
+    """Screens collection messages; build it with :func:`load_screener` (compiled once, cached)."""
+
+    def __init__(self, base: Base, extra: tuple[Entry, ...] = ()) -> None:
+        self.base = base
+        self.extra = extra
+        zh_entries = base.zh.entries + tuple(e for e in extra if e.lang == "zh")
+        en_entries = base.en.entries + tuple(e for e in extra if e.lang == "en")
+        zh_lawful = [(rid, t) for rid, terms in base.zh.lawful for t in terms]
+        en_lawful = [(rid, t) for rid, terms in base.en.lawful for t in terms]
+        # Pinyin and initials of Chinese entries live in the words view, so `zh` includes them.
+        self.automata = {
+            "zh": compile_automata(base.tables, zh_entries, zh_lawful),
+            "en": compile_automata(base.tables, en_entries, en_lawful),
+            "auto": compile_automata(base.tables, zh_entries + en_entries, zh_lawful + en_lawful),
+        }
+        quote_cues = base.zh.quote_cues + base.en.quote_cues
+        self.rules = ContextRules(
+            negation_compact=tuple(compact(c, base.tables) for c in base.zh.negation),
+            negation_words=base.en.negation,
+            quote_cues=quote_cues,
+        )
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry in force (shared lexicons plus institution terms)."""
+        return self.base.zh.entries + self.base.en.entries + self.extra
+
+    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
+        """Screen one message for ``party``; findings carry offsets into ``text``."""
+        recipient = party_of(party)
+        automata = self.automata[lang_of(lang)]
+        tables = self.base.tables
+        found: list[tuple[Finding, Verdict]] = []
+        for view_name, automaton in (("compact", automata.compact), ("words", automata.words)):
+            padded = view_name == "words"
+            view = words(text, tables) if padded else compact(text, tables)
+            hits = raw_hits(automaton, view, padded)
+            hits = [h for h in hits if self._relevant(h, recipient)]
+            if not any(h.pattern.entry is not None for h in hits):
+                continue
+            view, origin = words_offsets(text, tables) if padded else compact_offsets(text, tables)
+            found.extend(resolve(text, view, origin, hits, self.rules, words_view=padded))
+        found.extend((f, Verdict.BLOCK) for f in detect(text))
+        kept = merge(found)
+        verdict = decide([(f.category, severity) for f, severity in kept], recipient)
+        return ScreenResult(
+            verdict=verdict.value,
+            findings=[f for f, _ in kept],
+            lang=lang if lang != "auto" else detect_lang(text),
+        )
+
+    @staticmethod
+    def _relevant(hit: Hit, party: Party) -> bool:
+        entry = hit.pattern.entry
+        return entry is None or entry.category is not Category.DISCLOSURE or party is not Party.DEBTOR
+
+
+def _extra_key(extra_terms: Iterable[ExtraTerm | tuple[str, str]] | None) -> tuple[ExtraTerm, ...]:
+    if not extra_terms:
+        return ()
+    items = [t if isinstance(t, ExtraTerm) else ExtraTerm(category=t[0], term=t[1]) for t in extra_terms]
+    return tuple(sorted(items, key=lambda t: (t.category, t.term, t.id)))
+
+
+@lru_cache(maxsize=128)
+def _screener_for(key: tuple[ExtraTerm, ...]) -> Screener:
+    return Screener(load_base(), extra_entries(key))
+
+
+def load_screener(extra_terms: Iterable[ExtraTerm | tuple[str, str]] | None = None) -> Screener:
+    """The screener for the shared lexicons plus ``extra_terms`` (an institution's stricter terms).
+
+    Lexicons are loaded and compiled once; calling again with the same terms returns the cached
+    screener. Extra terms only add blocking rules: no category can be switched off.
+    """
+    return _screener_for(_extra_key(extra_terms))

@@ -1,0 +1,158 @@
+"""Pure matcher: turns raw multi-pattern hits into findings, applying the context rules.
+
+The automaton itself (Aho-Corasick, built by :mod:`lendguard.collections.screening.engine`) is passed
+in through the :class:`Automaton` protocol, so this module stays free of third-party imports. Context
+rules cut false positives:
+
+- *lawful phrasings*: a hit inside a lawful phrase ("依法向人民法院提起诉讼", "report the account to a
+  credit bureau") is dropped (CN-CBA26-04 forbids only *misleading* legal consequences);
+- *negation*: a cue such as "不会"/"绝不"/"will not" shortly before a threat, exposure or authority
+  term cancels it ("我们不会联系您的家人");
+- *quoting the debtor*: a term inside quotation marks opened after "您说"/"客户称"/"you said" is the
+  debtor's words, not the collector's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from lendguard.collections.screening.model import Category, Entry, Finding, Verdict
+
+OPEN_QUOTES = '“「『"'
+CLOSE_QUOTES = '”」』"'
+NEGATION_WINDOW_COMPACT = 8
+NEGATION_WINDOW_WORDS = 6
+QUOTE_CUE_WINDOW = 8
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """What the automaton returns for one key: the entry it belongs to (``None`` for a lawful phrase)."""
+
+    rule: str
+    entry: Entry | None
+    length: int
+
+
+class Automaton(Protocol):
+    """The part of ``ahocorasick.Automaton`` the matcher uses."""
+
+    def iter(self, text: str) -> Iterator[tuple[int, tuple[Pattern, ...]]]: ...
+
+
+@dataclass(frozen=True)
+class ContextRules:
+    """Cues of the context rules, already in the form of the view they are looked for in."""
+
+    negation_compact: tuple[str, ...]
+    negation_words: tuple[str, ...]
+    quote_cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A raw hit in a normalised view, ``end`` exclusive."""
+
+    start: int
+    end: int
+    pattern: Pattern
+
+
+def raw_hits(automaton: Automaton, view: str, padded: bool) -> list[Hit]:
+    """All hits of ``automaton`` in ``view``; in the padded words view the boundary spaces are trimmed."""
+    hits: list[Hit] = []
+    for end_index, patterns in automaton.iter(view):
+        for pattern in patterns:
+            start = end_index - pattern.length + 1
+            end = end_index + 1
+            if padded:
+                start += 1
+                end -= 1
+            hits.append(Hit(start, end, pattern))
+    return hits
+
+
+_CLAUSE_END = "，。！？；,.!?;\n"
+_WORD_SPLIT = str.maketrans({c: " " for c in "'’,.;:!?\"“”()"})
+
+
+def _negated(text: str, start: int, rules: ContextRules, words_view: bool) -> bool:
+    """A negation cue earlier in the same clause (at most a few words back) cancels the hit."""
+    begin = start
+    while begin > 0 and text[begin - 1] not in _CLAUSE_END and start - begin < 24:
+        begin -= 1
+    clause = text[begin:start]
+    if words_view:
+        tokens = clause.lower().translate(_WORD_SPLIT).split()[-NEGATION_WINDOW_WORDS:]
+        window = " " + " ".join(tokens) + " "
+        return any(cue in window for cue in rules.negation_words)
+    window = clause.replace("您", "你").replace(" ", "")[-NEGATION_WINDOW_COMPACT:]
+    return any(cue in window for cue in rules.negation_compact)
+
+
+def quoted_from_debtor(text: str, start: int, end: int, cues: Sequence[str]) -> bool:
+    """True when ``text[start:end]`` sits inside quotes opened right after a debtor speech cue."""
+    opening = -1
+    for i in range(start - 1, -1, -1):
+        if text[i] in CLOSE_QUOTES and text[i] not in OPEN_QUOTES:
+            return False
+        if text[i] in OPEN_QUOTES:
+            opening = i
+            break
+    if opening < 0:
+        return False
+    if not any(ch in CLOSE_QUOTES for ch in text[end:]):
+        return False
+    lead = text[max(0, opening - QUOTE_CUE_WINDOW) : opening].lower().replace(" ", "")
+    return any(cue in lead for cue in cues)
+
+
+def resolve(
+    text: str,
+    view: str,
+    origin: list[int],
+    hits: Sequence[Hit],
+    rules: ContextRules,
+    *,
+    words_view: bool,
+) -> list[tuple[Finding, Verdict]]:
+    """Findings (with their severity) of the hits in one view after the context rules."""
+    lawful = [(h.start, h.end) for h in hits if h.pattern.entry is None]
+    out: list[tuple[Finding, Verdict]] = []
+    for hit in hits:
+        entry = hit.pattern.entry
+        if entry is None:
+            continue
+        lawful_here = any(ls <= hit.start and hit.end <= le for ls, le in lawful)
+        if lawful_here and entry.category is not Category.DISCLOSURE:
+            continue
+        start = origin[min(hit.start, len(origin) - 1)]
+        last = origin[min(max(hit.end - 1, hit.start), len(origin) - 1)]
+        end = min(last + 1, len(text))
+        if "negation" in entry.context and _negated(text, start, rules, words_view):
+            continue
+        if "quote" in entry.context and quoted_from_debtor(text, start, end, rules.quote_cues):
+            continue
+        finding = Finding(entry.category.value, start, end, text[start:end], hit.pattern.rule)
+        out.append((finding, entry.severity))
+    return out
+
+
+def merge(found: Sequence[tuple[Finding, Verdict]]) -> list[tuple[Finding, Verdict]]:
+    """Drop a finding covered by a longer (or equal, earlier) one of the same category; sort by offset."""
+    ordered = sorted(found, key=lambda fv: (fv[0].start, -(fv[0].end - fv[0].start), fv[0].rule))
+    kept: list[tuple[Finding, Verdict]] = []
+    for finding, severity in ordered:
+        covered = any(
+            k.category == finding.category and k.start <= finding.start and finding.end <= k.end for k, _ in kept
+        )
+        if not covered:
+            kept.append((finding, severity))
+    return kept
+
+
+def debt_related(category: Category) -> bool:
+    """Categories that only count when the recipient is not the debtor (disclosure of the debt)."""
+    return category is Category.DISCLOSURE
