@@ -20,6 +20,8 @@ PACKAGE = SRC / "lendguard"
 # Pure modules not named *model.py (rule packs, calculators, scorers). Patterns match module names.
 EXTRA_PURE: tuple[str, ...] = (
     "lendguard.platform.credentials",
+    "lendguard.collections.policy",
+    "lendguard.collections.policy.*",
     "lendguard.collections.screening.normalise",
     "lendguard.collections.screening.matcher",
     "lendguard.collections.screening.detectors",

@@ -9,7 +9,12 @@ import typer
 from lendguard import __version__
 
 # Modules that define ``register(root: typer.Typer)``; each capability adds its own line.
-CLI_MODULES: tuple[str, ...] = ("lendguard.platform.cli", "lendguard.sim.cli", "lendguard.intel.cli")
+CLI_MODULES: tuple[str, ...] = (
+    "lendguard.platform.cli",
+    "lendguard.sim.cli",
+    "lendguard.intel.cli",
+    "lendguard.collections.cli",
+)
 
 
 def build_cli() -> typer.Typer:
