@@ -22,6 +22,7 @@ from lendguard.platform.settings import Settings
 # one capability's service calls another's (privacy before gateway and collections).
 CAPABILITY_WIRINGS: tuple[str, ...] = (
     "lendguard.lending.wiring",
+    "lendguard.disclosure.wiring",
     "lendguard.privacy.wiring",
     "lendguard.gateway.wiring",
 )
