@@ -15,6 +15,7 @@ CLI_MODULES: tuple[str, ...] = (
     "lendguard.disclosure.cli",
     "lendguard.intel.cli",
     "lendguard.collections.cli",
+    "lendguard.privacy.cli",
 )
 
 

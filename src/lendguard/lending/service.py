@@ -80,3 +80,8 @@ class LendingService:
     def schedule(self, conn: Connection, institution_id: int, loan_ref: str) -> list[dict[str, Any]]:
         """Instalments of one loan."""
         return LoanBookRepository(conn).schedule(institution_id, loan_ref)
+
+    def outstanding_loans(self, conn: Connection, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
+        """Loans of a borrower that still carry a balance (the privacy capability holds deletion for them)."""
+        rows = LoanBookRepository(conn).loans(institution_id, borrower_ref=borrower_ref, limit=1000, offset=0)
+        return [r for r in rows if r["outstanding"] > 0 and r["status"] != "paid_off"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes
@@ -148,6 +149,15 @@ class AuditLog:
         )
         self._maybe_checkpoint(conn, institution_id, seq, prev, at)
         return seqs
+
+    def entries_for_subject(self, conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
+        """Entries naming a subject (for "who saw my data" reports), oldest first."""
+        query = (
+            sa.select(event_log)
+            .where(event_log.c.institution_id == institution_id, event_log.c.subject_ref == subject_ref)
+            .order_by(event_log.c.seq)
+        )
+        return [dict(r) for r in conn.execute(query).mappings()]
 
     def checkpoint(self, conn: Connection, institution_id: int, seq: int, head_hash: str, at: datetime) -> None:
         """Sign and store a checkpoint of the chain at ``seq`` (inside the caller's transaction)."""

@@ -112,10 +112,27 @@ def verify_chain(conn: Connection, institution_id: int, signing_seed: str) -> tu
             if seq != expected:
                 breaks.append(Break(institution_id, expected, f"entry missing (next stored entry is {seq})"))
             elif prev_hash != prev:
-                breaks.append(Break(institution_id, seq, "prev_hash does not match the entry before it"))
+                breaks.append(
+                    Break(
+                        institution_id,
+                        seq,
+                        "prev_hash does not match the entry before it (inserted, deleted or reordered)",
+                    )
+                )
             else:
-                fields = [prefix, str(seq), ts(at), actor, action, subject or "", otype or "", oid or "",
-                          purpose or "", detail, prev_hash]  # fmt: skip
+                fields = [
+                    prefix,
+                    str(seq),
+                    ts(at),
+                    actor,
+                    action,
+                    subject or "",
+                    otype or "",
+                    oid or "",
+                    purpose or "",
+                    detail,
+                    prev_hash,
+                ]
                 if chain_hash_text(fields) != stored:
                     breaks.append(Break(institution_id, seq, "content does not match its hash (modified or moved)"))
         if seq in signed:
@@ -148,9 +165,11 @@ def _aware(value: datetime) -> datetime:
 def verify(conn: Connection, signing_seed: str, institution_id: int | None = None) -> VerifyReport:
     """Verify every chain (or one institution's); the report lists the first break of each chain."""
     report = VerifyReport()
-    ids = [institution_id] if institution_id is not None else [
-        int(r[0]) for r in conn.execute(sa.select(institutions.c.id).order_by(institutions.c.id))
-    ]  # fmt: skip
+    ids = (
+        [institution_id]
+        if institution_id is not None
+        else [int(r[0]) for r in conn.execute(sa.select(institutions.c.id).order_by(institutions.c.id))]
+    )
     for inst in ids:
         entries, cps, breaks = verify_chain(conn, inst, signing_seed)
         report.entries += entries

@@ -41,6 +41,11 @@ class SecuritySettings(BaseModel):
         Redacted(PLACEHOLDER_SECRET),
         description="Key of the HMAC index used for exact-match lookups of encrypted identifiers.",
     )
+    previous_master_key: Redacted[str] | None = Field(
+        None,
+        description="The master key being rotated away from: still opens data keys it wrapped until "
+        "`lendguard keys rotate` has re-wrapped them all (unset it afterwards).",
+    )
     signing_seed: Redacted[str] = Field(
         Redacted(PLACEHOLDER_SECRET),
         description="Seed of each institution's Ed25519 signing key (receipts, tokens, checkpoints).",

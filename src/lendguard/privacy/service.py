@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +61,7 @@ class DesignatedContact:
     phone: str
     relation: str
     consented_at: datetime
+    withdrawn_at: datetime | None = None
 
 
 def consent_from_row(row: dict[str, Any]) -> Consent:
@@ -95,7 +96,12 @@ class PrivacyService(PersonalDataWrites):
         self.engine = engine
         self.clock = clock
         self.audit = audit
-        self.keys = KeyRing(settings.security.master_key.reveal(), settings.security.index_key.reveal())
+        previous = settings.security.previous_master_key
+        self.keys = KeyRing(
+            settings.security.master_key.reveal(),
+            settings.security.index_key.reveal(),
+            previous.reveal() if previous is not None else None,
+        )
 
     # -- governed access ---------------------------------------------------------------------------
     def read(
@@ -158,6 +164,25 @@ class PrivacyService(PersonalDataWrites):
         sealed = PersonalDataRepository(conn).sealed_fields(inst, ref, names)
         return {f: open_sealed(data_key, sealed[f], field_aad(inst, ref, f)) for f in names if f in sealed}
 
+    def open_contacts(self, conn: Connection, inst: int, subject: dict[str, Any]) -> list[DesignatedContact]:
+        """Decrypt a subject's designated contacts (internal: callers check and audit)."""
+        ref = subject["subject_ref"]
+        key = self.keys.unwrap(bytes(subject["wrapped_key"]), subject["kek_id"], key_aad(inst, ref))
+        out = []
+        for row in PersonalDataRepository(conn).contacts_of(inst, ref):
+            aad = field_aad(inst, ref, f"contact:{row['contact_ref']}")
+            out.append(
+                DesignatedContact(
+                    contact_ref=row["contact_ref"],
+                    name=open_sealed(key, bytes(row["name_sealed"]), aad + b"name"),
+                    phone=open_sealed(key, bytes(row["phone_sealed"]), aad + b"phone"),
+                    relation=row["relation"],
+                    consented_at=_aware(row["consented_at"]),
+                    withdrawn_at=_aware(row["withdrawn_at"]) if row["withdrawn_at"] else None,
+                )
+            )
+        return out
+
     def lookup_subject(self, principal_or_institution: Principal | int, field: str, value: str) -> list[str]:
         """Subjects whose ``field`` equals ``value`` exactly (keyed HMAC index; no decryption).
 
@@ -175,8 +200,13 @@ class PrivacyService(PersonalDataWrites):
         now = self.clock.now()
         with self.engine.begin() as conn:
             found = PersonalDataRepository(conn).subjects_by_lookup(inst, field, digest)
-            event = AuditEvent(actor=actor, action="personal_data.lookup", object_type="index",
-                               object_id=field, detail={"field": field, "matches": found})  # fmt: skip
+            event = AuditEvent(
+                actor=actor,
+                action="personal_data.lookup",
+                object_type="index",
+                object_id=field,
+                detail={"field": field, "matches": found},
+            )
             self.audit.append(conn, inst, event, now)
         return found
 
@@ -216,25 +246,42 @@ class PrivacyService(PersonalDataWrites):
             decision = self.consent_allows(conn, inst, subject_ref, purpose, None, now, [Category.DESIGNATED_CONTACTS])
             if not decision.allowed or subject["wrapped_key"] is None:
                 reason = decision.reason if not decision.allowed else "subject was erased"
-                self.audit.append(conn, inst, AuditEvent(_actor(principal), "designated_contacts.read_denied",
-                                  subject_ref, "subject", subject_ref, purpose, {"reason": reason}), now)  # fmt: skip
+                self.audit.append(
+                    conn,
+                    inst,
+                    AuditEvent(
+                        _actor(principal),
+                        "designated_contacts.read_denied",
+                        subject_ref,
+                        "subject",
+                        subject_ref,
+                        purpose,
+                        {"reason": reason},
+                    ),
+                    now,
+                )
                 denied = AccessDenied(reason, decision.rule)
             else:
-                key = self.keys.unwrap(bytes(subject["wrapped_key"]), subject["kek_id"], key_aad(inst, subject_ref))
-                masked = principal.has(Role.SUPERVISOR) is False and "mobile" in MASKED_FOR_ROLES["collector"]
-                out = []
-                for row in repo.contacts_of(inst, subject_ref):
-                    if row["withdrawn_at"] is not None:
-                        continue
-                    aad = field_aad(inst, subject_ref, f"contact:{row['contact_ref']}")
-                    phone = open_sealed(key, bytes(row["phone_sealed"]), aad + b"phone")
-                    name = open_sealed(key, bytes(row["name_sealed"]), aad + b"name")
-                    shown = mask("mobile", phone) if masked else phone
-                    out.append(DesignatedContact(row["contact_ref"], name, shown, row["relation"],
-                                                 _aware(row["consented_at"])))  # fmt: skip
-                self.audit.append(conn, inst, AuditEvent(_actor(principal), "designated_contacts.read", subject_ref,
-                                  "subject", subject_ref, purpose, {"contacts": [c.contact_ref for c in out],
-                                  "consent": decision.consent_id}), now)  # fmt: skip
+                masked = not principal.has(Role.SUPERVISOR) and "mobile" in MASKED_FOR_ROLES["collector"]
+                out = [
+                    replace(c, phone=mask("mobile", c.phone)) if masked else c
+                    for c in self.open_contacts(conn, inst, subject)
+                    if c.withdrawn_at is None
+                ]
+                self.audit.append(
+                    conn,
+                    inst,
+                    AuditEvent(
+                        _actor(principal),
+                        "designated_contacts.read",
+                        subject_ref,
+                        "subject",
+                        subject_ref,
+                        purpose,
+                        {"contacts": [c.contact_ref for c in out], "consent": decision.consent_id},
+                    ),
+                    now,
+                )
                 return out
         raise denied
 
@@ -308,9 +355,20 @@ class PrivacyService(PersonalDataWrites):
             PersonalDataRepository(conn).require_subject(inst, subject_ref)
             row = self.consent_row(inst, subject_ref, given_at=now, **fields)
             ConsentRepository(conn).add([row])
-            self.audit.append(conn, inst, AuditEvent(_actor(principal), "consent.given", subject_ref, "consent",
-                              row["consent_ref"], None, {"purposes": row["purposes"],
-                              "categories": row["categories"], "recipients": row["recipients"]}), now)  # fmt: skip
+            self.audit.append(
+                conn,
+                inst,
+                AuditEvent(
+                    _actor(principal),
+                    "consent.given",
+                    subject_ref,
+                    "consent",
+                    row["consent_ref"],
+                    None,
+                    {"purposes": row["purposes"], "categories": row["categories"], "recipients": row["recipients"]},
+                ),
+                now,
+            )
         receipt: dict[str, Any] = json.loads(row["receipt"])
         return receipt
 
@@ -325,8 +383,9 @@ class PrivacyService(PersonalDataWrites):
             if row["subject_ref"] != subject_ref:
                 raise NotFound(f"consent {consent_ref}")
             repo.withdraw(inst, consent_ref, now)
-            self.audit.append(conn, inst, AuditEvent(_actor(principal), "consent.withdrawn", subject_ref,
-                              "consent", consent_ref), now)  # fmt: skip
+            self.audit.append(
+                conn, inst, AuditEvent(_actor(principal), "consent.withdrawn", subject_ref, "consent", consent_ref), now
+            )
 
     def consents(self, principal: Principal, subject_ref: str) -> list[dict[str, Any]]:
         """The subject's ledger (the borrower sees their own; compliance and staff see any)."""

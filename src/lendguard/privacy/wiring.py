@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lendguard.lending.wiring import service as lending_service
 from lendguard.platform.bootstrap import Container
+from lendguard.privacy.rights import RightsService
 from lendguard.privacy.service import PrivacyService
 
 NAME = "privacy"
@@ -16,3 +18,8 @@ def build(container: Container) -> PrivacyService:
 def service(container: Container) -> PrivacyService:
     """The privacy service of ``container``, typed."""
     return container.service(NAME, PrivacyService)
+
+
+def rights(container: Container) -> RightsService:
+    """Borrower-rights use cases over the privacy service and the loan book (stateless, built on call)."""
+    return RightsService(service(container), lending_service(container))

@@ -40,8 +40,14 @@ class PersonalDataWrites:
             raise ValueError(f"unknown personal fields {unknown}; known: {sorted(FIELDS)}")
         data_key = self.keys.new_data_key()
         wrapped, kek_id = self.keys.wrap(data_key, key_aad(institution_id, subject_ref))
-        subject = {"institution_id": institution_id, "subject_ref": subject_ref, "wrapped_key": wrapped,
-                   "kek_id": kek_id, "created_at": now, "erased_at": None}  # fmt: skip
+        subject = {
+            "institution_id": institution_id,
+            "subject_ref": subject_ref,
+            "wrapped_key": wrapped,
+            "kek_id": kek_id,
+            "created_at": now,
+            "erased_at": None,
+        }
         rows = [self._field_row(institution_id, subject_ref, data_key, f, v, now) for f, v in values.items() if v]
         return subject, rows, data_key
 
@@ -87,11 +93,29 @@ class PersonalDataWrites:
             subject_rows.append(subject)
             field_rows += rows
             contact_rows += [self.seal_contact(institution_id, ref, key, c) for c in contacts]
-            events.append(AuditEvent(actor, "personal_data.write", ref, "subject", ref, None,
-                                     {"fields": sorted(r["field"] for r in rows), "contacts": len(contacts),
-                                      "source": "import"}))  # fmt: skip
-        events += [AuditEvent(actor, "consent.recorded", c["subject_ref"], "consent", c["consent_ref"], None,
-                              {"purposes": c["purposes"], "source": "import"}) for c in consents]  # fmt: skip
+            events.append(
+                AuditEvent(
+                    actor,
+                    "personal_data.write",
+                    ref,
+                    "subject",
+                    ref,
+                    None,
+                    {"fields": sorted(r["field"] for r in rows), "contacts": len(contacts), "source": "import"},
+                )
+            )
+        events += [
+            AuditEvent(
+                actor,
+                "consent.recorded",
+                c["subject_ref"],
+                "consent",
+                c["consent_ref"],
+                None,
+                {"purposes": c["purposes"], "source": "import"},
+            )
+            for c in consents
+        ]
         repo = PersonalDataRepository(conn)
         repo.add_subjects(subject_rows)
         repo.add_fields(field_rows)
@@ -113,11 +137,19 @@ class PersonalDataWrites:
         with self.engine.begin() as conn:
             if PersonalDataRepository(conn).subject(principal.institution_id, subject_ref) is not None:
                 raise Conflict(f"subject {subject_ref} exists")
-            self.import_batch(conn, principal.institution_id, [(subject_ref, values, contacts)], [],
-                              f"user:{principal.username}", now)  # fmt: skip
+            self.import_batch(
+                conn, principal.institution_id, [(subject_ref, values, contacts)], [], f"user:{principal.username}", now
+            )
 
-    def correct_fields(self, conn: Connection, institution_id: int, subject_ref: str,
-                       values: Mapping[str, str], actor: str, now: datetime) -> None:  # fmt: skip
+    def correct_fields(
+        self,
+        conn: Connection,
+        institution_id: int,
+        subject_ref: str,
+        values: Mapping[str, str],
+        actor: str,
+        now: datetime,
+    ) -> None:
         """Re-seal corrected fields (PIPL art. 46) in the caller's transaction. Audited (names only)."""
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
@@ -130,8 +162,14 @@ class PersonalDataWrites:
         for field, value in values.items():
             row = self._field_row(institution_id, subject_ref, key, field, value, now)
             repo.upsert_field(institution_id, subject_ref, field, row["sealed"], row["lookup"], now)
-        self.audit.append(conn, institution_id, AuditEvent(actor, "personal_data.corrected", subject_ref, "subject",
-                          subject_ref, None, {"fields": sorted(values)}), now)  # fmt: skip
+        self.audit.append(
+            conn,
+            institution_id,
+            AuditEvent(
+                actor, "personal_data.corrected", subject_ref, "subject", subject_ref, None, {"fields": sorted(values)}
+            ),
+            now,
+        )
 
     def erase(self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime) -> None:
         """Crypto-shred a subject: destroy its data key, drop ciphertexts and lookups (PIPL art. 47).
@@ -141,5 +179,6 @@ class PersonalDataWrites:
         repo = PersonalDataRepository(conn)
         repo.require_subject(institution_id, subject_ref)
         repo.shred(institution_id, subject_ref, now)
-        self.audit.append(conn, institution_id, AuditEvent(actor, "personal_data.erased", subject_ref, "subject",
-                          subject_ref), now)  # fmt: skip
+        self.audit.append(
+            conn, institution_id, AuditEvent(actor, "personal_data.erased", subject_ref, "subject", subject_ref), now
+        )
