@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from lendguard.disclosure.calculator import RateResult
 from lendguard.disclosure.lpr import LprTable
 from lendguard.disclosure.offer_check import OfferReport, check_offer
 from lendguard.disclosure.offer_model import offer_from_dict
@@ -58,6 +59,11 @@ class DisclosureService:
         self.audit = audit
         self.lending = lending
         self.lpr = lpr
+
+    def rate(self, principal: Principal, compute: Callable[[], RateResult]) -> RateResult:
+        """Run a pure rate computation for any signed-in user (the calculator needs no data access)."""
+        require(principal, *Role)
+        return compute()
 
     def check(self, principal: Principal, document: Any) -> OfferReport:
         """Check an offer document (any signed-in user: borrowers may check what they were sold)."""

@@ -16,8 +16,9 @@ from lendguard.platform.model import Conflict, NotFound, PermissionDenied
 API_MODULES: tuple[str, ...] = (
     "lendguard.platform.api",
     "lendguard.lending.api",
+    "lendguard.disclosure.api",
 )
-PAGE_MODULES: tuple[str, ...] = ("lendguard.web.shell",)
+PAGE_MODULES: tuple[str, ...] = ("lendguard.web.shell", "lendguard.web.disclosure")
 
 
 def _error(status_code: int, exc: Exception) -> JSONResponse:
