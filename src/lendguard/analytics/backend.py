@@ -80,14 +80,18 @@ def spark_session(master: str = "local[2]") -> Any:
     if master not in _SPARK_SESSIONS:
         from pyspark.sql import SparkSession
 
+        builder = SparkSession.builder.master(master).appName("lendguard-intel")
+        if master.startswith("local"):
+            # small local jobs: a few partitions and no UI keep the per-query overhead low; on a
+            # cluster the spark-submit configuration decides
+            builder = (
+                builder.config("spark.sql.shuffle.partitions", "2")
+                .config("spark.default.parallelism", "2")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+            )
         _SPARK_SESSIONS[master] = (
-            SparkSession.builder.master(master)
-            .appName("lendguard-intel")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.ansi.enabled", "false")
-            .getOrCreate()
+            builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.ansi.enabled", "false").getOrCreate()
         )
     return _SPARK_SESSIONS[master]
 
@@ -118,6 +122,8 @@ class SparkBackend:
 
         schema = T.StructType([T.StructField(f.name, _spark_type(f.type), True) for f in data.schema])
         frame = self.spark.createDataFrame([tuple(r.values()) for r in data.to_pylist()], schema=schema)
+        if data.num_rows < 100_000:  # one partition: small tables are not worth a shuffle
+            frame = frame.coalesce(1)
         frame.createOrReplaceTempView(table)
         self._tables.append(table)
 
