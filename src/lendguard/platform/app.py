@@ -17,8 +17,9 @@ API_MODULES: tuple[str, ...] = (
     "lendguard.platform.api",
     "lendguard.lending.api",
     "lendguard.disclosure.api",
+    "lendguard.privacy.api",
 )
-PAGE_MODULES: tuple[str, ...] = ("lendguard.web.shell", "lendguard.web.disclosure")
+PAGE_MODULES: tuple[str, ...] = ("lendguard.web.shell", "lendguard.web.disclosure", "lendguard.web.privacy")
 
 
 def _error(status_code: int, exc: Exception) -> JSONResponse:

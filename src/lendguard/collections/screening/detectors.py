@@ -74,29 +74,41 @@ def _finding(text: str, start: int, end: int, rule: str) -> Finding:
     return Finding(Category.PRIVACY_EXPOSURE.value, start, end, text[start:end], rule)
 
 
-def detect(text: str) -> list[Finding]:
-    """Identity numbers, card numbers, SSNs and home addresses in ``text`` (original offsets)."""
+def detect(text: str, view: str | None = None, origin: list[int] | None = None) -> list[Finding]:
+    """Identity numbers, card numbers, SSNs and home addresses in ``text`` (original offsets).
+
+    ``view``/``origin`` are the compact view and its offset map (see ``normalise``): numbers and
+    Chinese addresses are looked for there, so digits split by spaces, dots or emoji are still read
+    as one number. Without a view the original text is used.
+    """
     found: list[Finding] = []
     folded = text.translate(_DIGIT_FOLD)
     digit_count = sum(ch.isdigit() for ch in folded)
+    if view is None or origin is None:
+        view, origin = folded, list(range(len(text)))
+
+    def back(start: int, end: int, rule: str) -> Finding:
+        first, last = origin[start], origin[end - 1] + 1
+        return _finding(text, first, last, rule)
+
     taken: list[tuple[int, int]] = []
     if digit_count >= 15:
-        for m in _ID_CANDIDATE.finditer(folded):
+        for m in _ID_CANDIDATE.finditer(view):
             if cn_id_valid(re.sub(r"[ -]", "", m.group())):
-                found.append(_finding(text, m.start(), m.end(), "privacy.cn_id_number"))
+                found.append(back(m.start(), m.end(), "privacy.cn_id_number"))
                 taken.append((m.start(), m.end()))
-        for m in _CARD_CANDIDATE.finditer(folded):
+        for m in _CARD_CANDIDATE.finditer(view):
             if any(s <= m.start() < e for s, e in taken):
                 continue
             if luhn_valid(re.sub(r"[ -]", "", m.group())):
-                found.append(_finding(text, m.start(), m.end(), "privacy.bank_card_number"))
+                found.append(back(m.start(), m.end(), "privacy.bank_card_number"))
     if digit_count >= 9 and "-" in folded:
         found.extend(_finding(text, m.start(), m.end(), "privacy.us_ssn") for m in _SSN.finditer(folded))
-    if digit_count or any(c in folded for c in "一二三四五六七八九十"):
-        for m in _ZH_ADDRESS.finditer(folded):
-            lead = folded[max(0, m.start() - 12) : m.start()].lower()
+    if digit_count or any(c in view for c in "一二三四五六七八九十"):
+        for m in _ZH_ADDRESS.finditer(view):
+            lead = view[max(0, m.start() - 12) : m.start()].lower()
             if _ZH_UNIT.search(m.group()) or any(cue in lead for cue in _HOME_CUES):
-                found.append(_finding(text, m.start(), m.end(), "privacy.zh_home_address"))
+                found.append(back(m.start(), m.end(), "privacy.zh_home_address"))
         for m in _EN_ADDRESS.finditer(folded):
             lead = folded[max(0, m.start() - 20) : m.start()].lower()
             if any(cue in lead for cue in _HOME_CUES) or re.search(r"(?:Apt|Apartment|Unit|#)", m.group()):

@@ -86,6 +86,10 @@ def surface_forms(entry: Entry, term: str) -> set[str]:
     forms = {term}
     if "你" in term and "你的" not in term:
         forms.add(term.replace("你", "你的", 1))
+    if entry.category is Category.GOODS_MENTION and term.startswith("买") and not term.startswith("买的"):
+        forms.add("买的" + term[1:])
+    if term.isascii() and entry.category is not Category.DISCLOSURE:
+        forms |= masked_forms(term)
     if entry.pinyin and all(is_cjk(c) for c in term):
         syllables = lazy_pinyin(term, style=Style.NORMAL)
         forms.add("".join(syllables))
@@ -93,6 +97,16 @@ def surface_forms(entry: Entry, term: str) -> set[str]:
         if len(syllables) >= 3:
             forms.add("".join(lazy_pinyin(term, style=Style.FIRST_LETTER)))
     return forms
+
+
+def masked_forms(term: str) -> set[str]:
+    """The longest word of ``term`` with one or two inner letters masked by ``*`` ("f*ck", "f**k")."""
+    word = max(term.split(), key=len)
+    if len(word) < 4 or not word.isalpha():
+        return set()
+    out = {term.replace(word, word[:i] + "*" + word[i + 1 :], 1) for i in range(1, len(word) - 1)}
+    out |= {term.replace(word, word[:i] + "**" + word[i + 2 :], 1) for i in range(1, len(word) - 2)}
+    return out
 
 
 @dataclass
@@ -185,7 +199,9 @@ class Screener:
                 continue
             view, origin = words_offsets(text, tables) if padded else compact_offsets(text, tables)
             found.extend(resolve(text, view, origin, hits, self.rules, words_view=padded))
-        found.extend((f, Verdict.BLOCK) for f in detect(text))
+        if self._may_hold_personal_data(text):
+            view, origin = compact_offsets(text, tables)
+            found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))
         kept = merge(found)
         verdict = decide([(f.category, severity) for f, severity in kept], recipient)
         return ScreenResult(
@@ -193,6 +209,12 @@ class Screener:
             findings=[f for f, _ in kept],
             lang=lang if lang != "auto" else detect_lang(text),
         )
+
+    @staticmethod
+    def _may_hold_personal_data(text: str) -> bool:
+        """Cheap pre-check: an ID, card or address needs digits (or Chinese numerals for an address)."""
+        digits = sum(1 for c in text if c.isdigit())
+        return digits >= 9 or (digits > 0 and ("号" in text or "號" in text)) or "号" in text
 
     @staticmethod
     def _relevant(hit: Hit, party: Party) -> bool:

@@ -43,8 +43,8 @@ def parse_entry(raw: Mapping[str, Any], lang: str) -> Entry:
     if not isinstance(entry_id, str) or not entry_id:
         raise LexiconError(f"{lang}: an entry has no id")
     try:
-        category = Category(raw.get("category"))
-        severity = Verdict(raw.get("severity", "block"))
+        category = Category(str(raw.get("category")))
+        severity = Verdict(str(raw.get("severity", "block")))
     except ValueError as exc:
         raise LexiconError(f"{entry_id}: {exc}") from None
     if severity is Verdict.PASS:

@@ -14,6 +14,7 @@ rules cut false positives:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,9 +23,9 @@ from lendguard.collections.screening.model import Category, Entry, Finding, Verd
 
 OPEN_QUOTES = '“「『"'
 CLOSE_QUOTES = '”」』"'
-NEGATION_WINDOW_COMPACT = 8
+NEGATION_WINDOW_COMPACT = 12
 NEGATION_WINDOW_WORDS = 6
-QUOTE_CUE_WINDOW = 8
+QUOTE_CUE_WINDOW = 16
 
 
 @dataclass(frozen=True)
@@ -74,21 +75,64 @@ def raw_hits(automaton: Automaton, view: str, padded: bool) -> list[Hit]:
     return hits
 
 
+# Simplified and traditional forms: the lead before a quote is read in the original text.
+_SPEAKERS = (
+    "你",
+    "您",
+    "客户",
+    "客戶",
+    "借款人",
+    "对方",
+    "對方",
+    "债务人",
+    "債務人",
+    "customer",
+    "consumer",
+    "borrower",
+    "debtor",
+    "you",
+)
+_SPEECH_VERBS = (
+    "说",
+    "說",
+    "称",
+    "稱",
+    "道",
+    "骂",
+    "罵",
+    "讲",
+    "講",
+    "喊",
+    "表示",
+    "said",
+    "says",
+    "wrote",
+    "toldus",
+    "yelled",
+)
 _CLAUSE_END = "，。！？；,.!?;\n"
-_WORD_SPLIT = str.maketrans({c: " " for c in "'’,.;:!?\"“”()"})
 
 
-def _negated(text: str, start: int, rules: ContextRules, words_view: bool) -> bool:
-    """A negation cue earlier in the same clause (at most a few words back) cancels the hit."""
+def _view_slice(view: str, origin: list[int], begin: int, end: int) -> str:
+    """The part of the normalised view that comes from original characters ``[begin, end)``."""
+    return view[bisect_left(origin, begin) : bisect_left(origin, end)]
+
+
+def _negated(text: str, view: str, origin: list[int], start: int, rules: ContextRules, words_view: bool) -> bool:
+    """A negation cue earlier in the same clause (at most a few words back) cancels the hit.
+
+    The clause is cut in the original text (its punctuation) and read in the normalised view, so
+    traditional characters and inserted symbols do not hide the cue.
+    """
+    reach = 60 if words_view else 24
     begin = start
-    while begin > 0 and text[begin - 1] not in _CLAUSE_END and start - begin < 24:
+    while begin > 0 and text[begin - 1] not in _CLAUSE_END and start - begin < reach:
         begin -= 1
-    clause = text[begin:start]
+    clause = _view_slice(view, origin, begin, start)
     if words_view:
-        tokens = clause.lower().translate(_WORD_SPLIT).split()[-NEGATION_WINDOW_WORDS:]
-        window = " " + " ".join(tokens) + " "
+        window = " " + " ".join(clause.split()[-NEGATION_WINDOW_WORDS:]) + " "
         return any(cue in window for cue in rules.negation_words)
-    window = clause.replace("您", "你").replace(" ", "")[-NEGATION_WINDOW_COMPACT:]
+    window = clause[-NEGATION_WINDOW_COMPACT:]
     return any(cue in window for cue in rules.negation_compact)
 
 
@@ -106,7 +150,12 @@ def quoted_from_debtor(text: str, start: int, end: int, cues: Sequence[str]) -> 
     if not any(ch in CLOSE_QUOTES for ch in text[end:]):
         return False
     lead = text[max(0, opening - QUOTE_CUE_WINDOW) : opening].lower().replace(" ", "")
-    return any(cue in lead for cue in cues)
+    if any(cue in lead for cue in cues):
+        return True
+    # "<debtor> ... 说/称/said" right before the quote: the debtor's own words being reported.
+    stripped = lead.rstrip(":：,，")
+    speaker = any(s in lead for s in _SPEAKERS)
+    return speaker and stripped.endswith(_SPEECH_VERBS)
 
 
 def resolve(
@@ -131,7 +180,7 @@ def resolve(
         start = origin[min(hit.start, len(origin) - 1)]
         last = origin[min(max(hit.end - 1, hit.start), len(origin) - 1)]
         end = min(last + 1, len(text))
-        if "negation" in entry.context and _negated(text, start, rules, words_view):
+        if "negation" in entry.context and _negated(text, view, origin, start, rules, words_view):
             continue
         if "quote" in entry.context and quoted_from_debtor(text, start, end, rules.quote_cues):
             continue
@@ -141,12 +190,19 @@ def resolve(
 
 
 def merge(found: Sequence[tuple[Finding, Verdict]]) -> list[tuple[Finding, Verdict]]:
-    """Drop a finding covered by a longer (or equal, earlier) one of the same category; sort by offset."""
+    """Drop a finding inside another one of the same category, or inside a longer one of any category.
+
+    "上门费" (unfair fee) thus does not also report "上门" (visit), and "通缉令" (public exposure) does
+    not also report "通缉" (false authority). Findings come out sorted by offset.
+    """
     ordered = sorted(found, key=lambda fv: (fv[0].start, -(fv[0].end - fv[0].start), fv[0].rule))
     kept: list[tuple[Finding, Verdict]] = []
     for finding, severity in ordered:
         covered = any(
-            k.category == finding.category and k.start <= finding.start and finding.end <= k.end for k, _ in kept
+            k.start <= finding.start
+            and finding.end <= k.end
+            and (k.category == finding.category or (k.end - k.start) > (finding.end - finding.start))
+            for k, _ in kept
         )
         if not covered:
             kept.append((finding, severity))
