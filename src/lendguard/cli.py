@@ -12,6 +12,7 @@ from lendguard import __version__
 CLI_MODULES: tuple[str, ...] = (
     "lendguard.platform.cli",
     "lendguard.sim.cli",
+    "lendguard.collections.screening.cli",
     "lendguard.disclosure.cli",
     "lendguard.intel.cli",
     "lendguard.collections.cli",

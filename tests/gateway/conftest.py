@@ -33,7 +33,7 @@ class FakeConsentLedger:
         conn: Connection,
         *,
         bureau_institution_id: int,
-        lender_institution_id: int | None,
+        lender_code: str | None,
         borrower_ref: str,
         purpose: str,
         at: datetime,
@@ -50,6 +50,9 @@ class World:
     lender: Tenant
     client: dict[str, Any]
     consent: FakeConsentLedger
+
+    def bureau_kind(self) -> InstitutionKind:
+        return InstitutionKind.CREDIT_BUREAU
 
     def give_consent(self, borrower: str = BORROWER, purpose: str = "credit_assessment") -> None:
         self.consent.given.add((self.bureau.institution_id, borrower, purpose))

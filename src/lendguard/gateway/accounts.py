@@ -117,6 +117,13 @@ class Accounts:
     def institution_code(self, institution_id: int) -> str:
         return str(self._institution(institution_id)["code"])
 
+    def public_key_of(self, bureau_code: str) -> str:
+        """The Ed25519 public key (hex) that verifies the tokens of the bureau ``bureau_code``."""
+        found = self.tenancy.institution_by_code(bureau_code)
+        if found is None or found["kind"] != InstitutionKind.CREDIT_BUREAU.value:
+            raise NotFound(f"bureau {bureau_code!r} not found")
+        return self.signer.public_key_hex(int(found["id"]))
+
     def _require_bureau(self, principal: Principal, *roles: Role) -> None:
         require(principal, *roles)
         if self._institution(principal.institution_id)["kind"] != InstitutionKind.CREDIT_BUREAU.value:
@@ -127,10 +134,16 @@ class Accounts:
             conn, principal.institution_id, AuditEvent(actor=principal.username, action=action, **kw), now
         )
 
-    def visible_client(self, conn: Connection, principal: Principal, client_id: int) -> dict[str, Any]:
+    def bureau_staff(self, principal: Principal) -> bool:
+        """Is the principal staff of a credit bureau? Call it before opening a connection: on SQLite a
+        cache miss inside a transaction would open a second connection that waits on the first."""
+        kind = self._institution(principal.institution_id)["kind"]
+        return principal.has(*BUREAU_STAFF) and kind == InstitutionKind.CREDIT_BUREAU.value
+
+    def visible_client(self, conn: Connection, principal: Principal, client_id: int, staff: bool) -> dict[str, Any]:
         """A client row the principal may see: its bureau's staff, or the lender it serves; else NotFound."""
         repo = GatewayRepository(conn)
-        if principal.has(*BUREAU_STAFF) and self._institution(principal.institution_id)["kind"] == "credit_bureau":
+        if staff:
             return repo.client(principal.institution_id, client_id)
         if principal.has(Role.GATEWAY_CLIENT):
             for row in repo.clients_serving(principal.institution_id):
@@ -203,16 +216,18 @@ class Accounts:
 
     def clients(self, principal: Principal) -> list[dict[str, Any]]:
         """The bureau's clients (bureau staff) or the client records serving the lender (gateway_client)."""
+        staff = self.bureau_staff(principal)
         with self.engine.connect() as conn:
             repo = GatewayRepository(conn)
-            if principal.has(*BUREAU_STAFF) and self._institution(principal.institution_id)["kind"] == "credit_bureau":
+            if staff:
                 return [public_client(r) for r in repo.clients(principal.institution_id)]
             require(principal, Role.GATEWAY_CLIENT)
             return [public_client(r) for r in repo.clients_serving(principal.institution_id)]
 
     def client(self, principal: Principal, client_id: int) -> dict[str, Any]:
+        staff = self.bureau_staff(principal)
         with self.engine.connect() as conn:
-            return public_client(self.visible_client(conn, principal, client_id))
+            return public_client(self.visible_client(conn, principal, client_id, staff))
 
     def topup(self, principal: Principal, client_id: int, amount: Decimal) -> dict[str, Any]:
         """Add prepaid money; cumulative top-ups select the price tier."""

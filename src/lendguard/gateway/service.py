@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from lendguard.gateway import token_model
-from lendguard.gateway.accounts import Accounts, aware, client_contract, fen_to_yuan
+from lendguard.gateway.accounts import aware, client_contract, fen_to_yuan
 from lendguard.gateway.model import (
     REFUSAL_STATUS,
     AuthorisationState,
@@ -32,6 +32,7 @@ from lendguard.gateway.model import (
 )
 from lendguard.gateway.ports import ConsentLedger, ScoreProvider
 from lendguard.gateway.signing import TokenSigner
+from lendguard.gateway.statements import Statements
 from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
@@ -84,7 +85,7 @@ MESSAGES: dict[Refusal, str] = {
 }
 
 
-class GatewayService(Accounts):
+class GatewayService(Statements):
     """The credit-data gateway of every bureau in the database (each scoped to its own tenant)."""
 
     def __init__(
@@ -117,6 +118,8 @@ class GatewayService(Accounts):
             refusal = Refusal.BAD_TOKEN
         client = self._client_for(principal, claims)
         bureau_id = int(client["institution_id"])
+        # Resolved before the transaction: on SQLite a second connection inside it would wait on our own lock.
+        lender_code = self.institution_code(principal.institution_id)
         if (
             claims is not None
             and refusal is None
@@ -128,7 +131,7 @@ class GatewayService(Accounts):
             refusal = Refusal.BAD_SIGNATURE
         with self.engine.begin() as conn:
             repo = GatewayRepository(conn)
-            client = repo.client(bureau_id, int(client["id"]), lock=True)
+            client = {**repo.client(bureau_id, int(client["id"]), lock=True), "lender_code": lender_code}
             now = self.clock.now()
             replay: QueryResult | QueryRefused | None = None
             if idempotency_key:
@@ -283,7 +286,7 @@ class GatewayService(Accounts):
         if not self.consent.allows(
             conn,
             bureau_institution_id=bureau_id,
-            lender_institution_id=client["lender_institution_id"],
+            lender_code=client["lender_code"],
             borrower_ref=request.borrower_ref,
             purpose=request.purpose.value,
             at=now,

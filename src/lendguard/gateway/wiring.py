@@ -13,7 +13,6 @@ from sqlalchemy.engine import Connection
 from lendguard.gateway.ports import ConsentLedger, RepaymentHistoryProvider, UnavailableConsentLedger
 from lendguard.gateway.service import GatewayService
 from lendguard.gateway.signing import TokenSigner, derived_key
-from lendguard.platform.service import TenancyService
 
 if TYPE_CHECKING:
     from lendguard.platform.bootstrap import Container
@@ -39,29 +38,21 @@ class PrivacyConsentLedger:
     to another handler needs consent naming the recipient).
     """
 
-    def __init__(self, privacy: PrivacyService, tenancy: TenancyService) -> None:
+    def __init__(self, privacy: PrivacyService) -> None:
         self.privacy = privacy
-        self.tenancy = tenancy
-        self._codes: dict[int, str] = {}
-
-    def _code(self, institution_id: int) -> str:
-        if institution_id not in self._codes:
-            self._codes = {int(i["id"]): str(i["code"]) for i in self.tenancy.institutions()}
-        return self._codes[institution_id]
 
     def allows(
         self,
         conn: Connection,
         *,
         bureau_institution_id: int,
-        lender_institution_id: int | None,
+        lender_code: str | None,
         borrower_ref: str,
         purpose: str,
         at: datetime,
     ) -> bool:
-        recipient = self._code(lender_institution_id) if lender_institution_id is not None else None
         decision = self.privacy.consent_allows(
-            conn, bureau_institution_id, borrower_ref, PRIVACY_PURPOSE[purpose], recipient, at, ["credit_report"]
+            conn, bureau_institution_id, borrower_ref, PRIVACY_PURPOSE[purpose], lender_code, at, ["credit_report"]
         )
         return bool(decision.allowed)
 
@@ -71,7 +62,7 @@ def consent_ledger(container: Container) -> ConsentLedger:
     if "privacy" in container.services:
         from lendguard.privacy.service import PrivacyService  # only once privacy is wired
 
-        return PrivacyConsentLedger(container.service("privacy", PrivacyService), container.tenancy)
+        return PrivacyConsentLedger(container.service("privacy", PrivacyService))
     return UnavailableConsentLedger()
 
 

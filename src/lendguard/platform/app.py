@@ -18,6 +18,7 @@ API_MODULES: tuple[str, ...] = (
     "lendguard.lending.api",
     "lendguard.disclosure.api",
     "lendguard.privacy.api",
+    "lendguard.gateway.api",
 )
 PAGE_MODULES: tuple[str, ...] = ("lendguard.web.shell", "lendguard.web.disclosure", "lendguard.web.privacy")
 

@@ -29,6 +29,7 @@ STORE_MODULES: tuple[str, ...] = (
     "lendguard.lending.store",
     "lendguard.gateway.store",
     "lendguard.privacy.store",
+    "lendguard.intel.store",
 )
 
 
