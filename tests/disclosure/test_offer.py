@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +127,40 @@ def test_lpr_parse_errors_name_the_line() -> None:
         parse_lpr_csv("effective_date,rate_pct\n2020-01-01,4\n2020-02-01,lots\n")
     with pytest.raises(ValueError, match="increasing"):
         parse_lpr_csv("effective_date,rate_pct\n2020-02-01,4\n2020-01-01,4\n")
+
+
+def test_loans_priced_exactly_at_24_percent_are_not_above_the_line() -> None:
+    """144 loans at exactly 2 % a month: floating-point solving lands a few ulps over 24 % for many of them."""
+    from lendguard.disclosure.periods import Frequency, payment_dates
+    from lendguard.disclosure.portfolio_model import LoanSchedule, scan_schedules
+
+    loans = []
+    for count in range(1, 37):
+        for principal in (1000, 1200, 5000, 29000):
+            with localcontext() as ctx:
+                ctx.prec = 34
+                payment = Decimal(principal) * Decimal("0.02") / (1 - Decimal("1.02") ** -count)
+            dues = payment_dates(date(2026, 2, 15), count, Frequency.MONTHLY)
+            loans.append(
+                LoanSchedule(
+                    f"{count}-{principal}",
+                    date(2026, 1, 15),
+                    Decimal(principal),
+                    Decimal(0),
+                    Frequency.MONTHLY,
+                    tuple((d, payment) for d in dues),
+                )
+            )
+    rows = scan_schedules(loans, packaged_lpr_table())
+    assert all(abs((row.apr or 0) - 0.24) < 1e-12 for row in rows)
+    assert {row.lines for row in rows} == {("4xLPR",)}
+    doc = {
+        "contract_date": "2026-01-15",
+        "principal": "1200",
+        "advertised": {"rate_pct": "24", "rate_kind": "apr", "instalment_count": 12},
+        "schedule": [
+            {"due_date": d.isoformat(), "principal": str(amount), "interest": "0"} for d, amount in loans[45].payments
+        ],
+    }
+    report = check_offer(offer_from_dict(doc), packaged_lpr_table())
+    assert [line.name for line in report.lines if line.crossed] == ["4xLPR"]

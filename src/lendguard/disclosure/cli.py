@@ -71,9 +71,9 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """Print the annualised rate (IRR-based APR) of a schedule as JSON."""
         from lendguard.disclosure.calculator import RateError
-        from lendguard.disclosure.inputs import InputError, read_flows
+        from lendguard.disclosure.inputs import InputError, rate_of_flows
         from lendguard.disclosure.periods import parse_frequency
-        from lendguard.disclosure.schedules import dated_rate, period_rate, regular_rate
+        from lendguard.disclosure.schedules import regular_rate
 
         try:
             freq = parse_frequency(frequency)
@@ -83,8 +83,7 @@ def register(root: typer.Typer) -> None:
             if flows is not None:
                 if principal is not None or payment is not None or count is not None:
                     raise _fail("--flows cannot be combined with --principal/--payment/--count")
-                kind, rows = read_flows(_read(flows), str(flows))
-                result = dated_rate(rows) if kind == "date" else period_rate(rows, freq)
+                result = rate_of_flows(_read(flows), str(flows), freq)
             else:
                 if count is None:
                     raise _fail("--count is required (or give --flows FILE)")

@@ -9,8 +9,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from lendguard.disclosure.calculator import RateResult
 from lendguard.disclosure.periods import Frequency, parse_frequency
 from lendguard.disclosure.portfolio_model import LoanSchedule
+from lendguard.disclosure.schedules import dated_rate, period_rate
 
 T = TypeVar("T")
 
@@ -44,22 +46,27 @@ def _reader(text: str, source: str, required: tuple[str, ...]) -> csv.DictReader
     return reader
 
 
-def read_flows(text: str, source: str) -> tuple[str, list[tuple[date, Decimal]] | list[tuple[Decimal, Decimal]]]:
-    """Flows CSV: ``date,amount`` (dated, XIRR) or ``period,amount`` (unit periods). Returns the kind too."""
-    header = next(csv.reader(io.StringIO(text)), [])
+def rate_of_flows(text: str, source: str, frequency: Frequency) -> RateResult:
+    """Rate of a flows CSV: ``date,amount`` (XIRR, actual/365) or ``period,amount`` (unit periods of ``frequency``).
+
+    Amounts are signed: money advanced negative, money paid by the borrower positive.
+    """
+    header = [name.strip() for name in next(csv.reader(io.StringIO(text)), [])]
     if "date" in header:
         reader = _reader(text, source, ("date", "amount"))
         dated = [
             (_field(source, n, r, "date", date.fromisoformat), _field(source, n, r, "amount", _decimal))
             for n, r in enumerate(reader, start=2)
         ]
-        return "date", dated
+        return dated_rate(dated)
     reader = _reader(text, source, ("period", "amount"))
     periods = [
         (_field(source, n, r, "period", _decimal), _field(source, n, r, "amount", _decimal))
         for n, r in enumerate(reader, start=2)
     ]
-    return "period", periods
+    if any(period < 0 for period, _ in periods):
+        raise InputError(f"{source}: field 'period' cannot be negative")
+    return period_rate(periods, frequency)
 
 
 def read_schedules(text: str, source: str) -> list[LoanSchedule]:

@@ -222,6 +222,8 @@ def _term_findings(offer: Offer, advanced_rate: RateResult) -> list[Finding]:
 def legal_lines(apr: Decimal, contract_date: date, lpr: LprTable) -> list[LegalLine]:
     """The 24 %, 36 % and 4 × LPR lines (CN-SPC15-01, CN-SPC20-01) against the APR."""
     cap = lpr.protection_line(contract_date)
+    # Compare at 10 decimals: a schedule priced exactly at a line is at it, not above it.
+    apr = apr.quantize(Decimal("1e-10"))
     return [
         LegalLine(
             "24%",

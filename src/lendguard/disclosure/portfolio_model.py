@@ -51,9 +51,14 @@ def _on_grid(loan: LoanSchedule) -> bool:
     return dates == payment_dates(dates[0], len(dates), loan.frequency)
 
 
+# A rate within this of a line is *at* the line, not above it: a loan priced at exactly 24 % must not be
+# reported because floating-point solving lands a few ulps over.
+LINE_EPSILON = 1e-9
+
+
 def _lines(apr: float, lpr_line: float | None) -> tuple[str, ...]:
-    crossed = [name for name, cap in (("24%", 0.24), ("36%", 0.36)) if apr > cap]
-    if lpr_line is not None and apr > lpr_line:
+    crossed = [name for name, cap in (("24%", 0.24), ("36%", 0.36)) if apr > cap + LINE_EPSILON]
+    if lpr_line is not None and apr > lpr_line + LINE_EPSILON:
         crossed.append("4xLPR")
     return tuple(crossed)
 

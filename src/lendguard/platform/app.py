@@ -16,11 +16,18 @@ from lendguard.platform.model import Conflict, NotFound, PermissionDenied
 API_MODULES: tuple[str, ...] = (
     "lendguard.platform.api",
     "lendguard.lending.api",
+    "lendguard.collections.screening.api",
     "lendguard.disclosure.api",
     "lendguard.privacy.api",
     "lendguard.gateway.api",
+    "lendguard.intel.api",
 )
-PAGE_MODULES: tuple[str, ...] = ("lendguard.web.shell", "lendguard.web.disclosure", "lendguard.web.privacy")
+PAGE_MODULES: tuple[str, ...] = (
+    "lendguard.web.shell",
+    "lendguard.web.disclosure",
+    "lendguard.web.privacy",
+    "lendguard.web.intel",
+)
 
 
 def _error(status_code: int, exc: Exception) -> JSONResponse:

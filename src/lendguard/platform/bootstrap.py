@@ -22,9 +22,11 @@ from lendguard.platform.settings import Settings
 # one capability's service calls another's (privacy before gateway and collections).
 CAPABILITY_WIRINGS: tuple[str, ...] = (
     "lendguard.lending.wiring",
+    "lendguard.collections.screening.wiring",
     "lendguard.disclosure.wiring",
     "lendguard.privacy.wiring",
     "lendguard.gateway.wiring",
+    "lendguard.intel.wiring",
 )
 
 S = TypeVar("S")

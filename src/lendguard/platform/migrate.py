@@ -27,6 +27,7 @@ STORE_MODULES: tuple[str, ...] = (
     "lendguard.platform.store",
     "lendguard.platform.audit",
     "lendguard.lending.store",
+    "lendguard.collections.screening.store",
     "lendguard.gateway.store",
     "lendguard.privacy.store",
     "lendguard.intel.store",

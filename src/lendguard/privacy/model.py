@@ -127,6 +127,21 @@ MASKED_FOR_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+# Group names used by collection notices (and the synthetic world's consents.csv) for several categories.
+CATEGORY_GROUPS: dict[str, frozenset[str]] = {
+    "identity": frozenset({"name", "id_type", "id_number", "id_validity"}),
+    "contact": frozenset({"mobile", "email", "address"}),
+}
+
+
+def expand_categories(names: Iterable[str]) -> frozenset[str]:
+    """Category names with groups (``identity``, ``contact``) replaced by their members."""
+    out: set[str] = set()
+    for name in names:
+        out |= CATEGORY_GROUPS.get(name, frozenset({name}))
+    return frozenset(out)
+
+
 def is_sensitive(category: Category) -> bool:
     """Sensitive personal information needs separate consent (PIPL arts. 28-29)."""
     return CATEGORIES[category].sensitive

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from lendguard.disclosure.calculator import RateError, RateResult
-from lendguard.disclosure.inputs import InputError, read_flows
+from lendguard.disclosure.inputs import InputError, rate_of_flows
 from lendguard.disclosure.periods import Frequency, parse_frequency
-from lendguard.disclosure.schedules import dated_rate, period_rate, regular_rate
+from lendguard.disclosure.schedules import regular_rate
 from lendguard.disclosure.wiring import service
 from lendguard.platform.deps import AppContainer
 from lendguard.web.rendering import PagePrincipal, render
@@ -49,8 +49,7 @@ def _compute(
     except ValueError as exc:
         raise RateError("invalid_flow", str(exc)) from None
     if flows.strip():
-        kind, rows = read_flows(flows.strip() + "\n", "pasted schedule")
-        return dated_rate(rows) if kind == "date" else period_rate(rows, freq)  # type: ignore[arg-type]
+        return rate_of_flows(flows.strip() + "\n", "pasted schedule", freq)
     if not count.strip().isdigit():
         raise RateError("invalid_flow", "count: enter a whole number of payments")
     try:
