@@ -16,6 +16,7 @@ from lendguard.platform.model import Conflict, NotFound, PermissionDenied
 API_MODULES: tuple[str, ...] = (
     "lendguard.platform.api",
     "lendguard.lending.api",
+    "lendguard.collections.api",
     "lendguard.collections.screening.api",
     "lendguard.disclosure.api",
     "lendguard.privacy.api",
@@ -24,6 +25,7 @@ API_MODULES: tuple[str, ...] = (
 )
 PAGE_MODULES: tuple[str, ...] = (
     "lendguard.web.shell",
+    "lendguard.web.collections",
     "lendguard.web.disclosure",
     "lendguard.web.privacy",
     "lendguard.web.intel",

@@ -25,6 +25,7 @@ CAPABILITY_WIRINGS: tuple[str, ...] = (
     "lendguard.collections.screening.wiring",
     "lendguard.disclosure.wiring",
     "lendguard.privacy.wiring",
+    "lendguard.collections.wiring",
     "lendguard.gateway.wiring",
     "lendguard.intel.wiring",
 )

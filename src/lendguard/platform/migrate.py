@@ -30,6 +30,7 @@ STORE_MODULES: tuple[str, ...] = (
     "lendguard.collections.screening.store",
     "lendguard.gateway.store",
     "lendguard.privacy.store",
+    "lendguard.collections.store",
     "lendguard.intel.store",
 )
 
