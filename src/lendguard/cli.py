@@ -17,6 +17,7 @@ CLI_MODULES: tuple[str, ...] = (
     "lendguard.intel.cli",
     "lendguard.collections.cli",
     "lendguard.privacy.cli",
+    "lendguard.gateway.cli",
 )
 
 

@@ -150,3 +150,16 @@ def test_page_computes_the_rate(client: TestClient, tenant_a: Tenant) -> None:
     assert 'id="apr-pct">10.00 %' in pasted.text
     bad = client.post("/disclosure/rate", data={"flows": "date,amount\n2025-01-01,-1000\n2026-01-01,lots"})
     assert bad.status_code == 200 and "line 3" in bad.text and 'id="rate-error"' in bad.text
+
+
+def test_page_checks_a_pasted_offer(client: TestClient, tenant_a: Tenant) -> None:
+    login(client, tenant_a, Role.COMPLIANCE)
+    fragment = client.post("/disclosure/check", data={"offer": json.dumps(MIS_SOLD)})
+    assert fragment.status_code == 200
+    assert 'id="check-apr">23.36 %' in fragment.text
+    assert "number of instalments differs" in fragment.text
+    assert fragment.text.count('class="block">yes') == 1  # only the 4 × LPR line
+    bad = client.post("/disclosure/check", data={"offer": '{"principal": "1"'})
+    assert 'id="check-error"' in bad.text and "invalid JSON" in bad.text
+    missing = client.post("/disclosure/check", data={"offer": json.dumps({**MIS_SOLD, "schedule": []})})
+    assert 'id="check-error"' in missing.text and "schedule" in missing.text

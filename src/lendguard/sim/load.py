@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 # Capability importers, each a module with ``load(container, world_dir, institutions, progress)``
 # where ``institutions`` maps the world's institution_id (e.g. "L01") to the database id.
-WORLD_IMPORTERS: tuple[str, ...] = ("lendguard.intel.world_import",)
+WORLD_IMPORTERS: tuple[str, ...] = (
+    "lendguard.gateway.world_import",
+    "lendguard.intel.world_import",
+)
 
 DEMO_PASSWORD = "lendguard-demo"
 BATCH = 20_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from lendguard.disclosure.calculator import RateError, RateResult
 from lendguard.disclosure.inputs import InputError, rate_of_flows
+from lendguard.disclosure.offer_model import OfferError
 from lendguard.disclosure.periods import Frequency, parse_frequency
 from lendguard.disclosure.schedules import regular_rate
 from lendguard.disclosure.wiring import service
@@ -111,3 +113,24 @@ def rate(
         result=result.as_dict(),
         above=[name for name, cap in (("24 %", Decimal("0.24")), ("36 %", Decimal("0.36"))) if apr > cap],
     )
+
+
+@router.post("/disclosure/check", response_class=HTMLResponse)
+def check(
+    request: Request,
+    principal: PagePrincipal,
+    container: AppContainer,
+    offer: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The offer-check fragment: findings and legal lines of a pasted offer document."""
+    try:
+        document = json.loads(offer)
+    except json.JSONDecodeError as exc:
+        return render(
+            request, "disclosure/_check.html", principal, error=f"line {exc.lineno}: invalid JSON", report=None
+        )
+    try:
+        report = service(container).check(principal, document).as_dict()
+    except (OfferError, RateError) as exc:
+        return render(request, "disclosure/_check.html", principal, error=str(exc), report=None)
+    return render(request, "disclosure/_check.html", principal, error=None, report=report)
