@@ -194,8 +194,8 @@ def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig)
 
 def run(
     backend: Backend, tables: InputTables, config: DetectionConfig, progress: Progress | None = None
-) -> tuple[dict[str, Any], list[RingRows]]:
-    """Run detection on validated input: the output document and every candidate ring's rows."""
+) -> list[RingRows]:
+    """Run the engine part of detection on validated input: every candidate ring's evidence rows."""
     note = progress or (lambda _msg: None)
     note("clustering complaint texts")
     for name, table in tables.tables.items():
@@ -207,15 +207,14 @@ def run(
     note("building the entity graph")
     rings = candidate_rings(backend, config)
     note(f"scoring {len(rings)} candidate rings")
-    rows = ring_rows(backend, rings, config)
-    return rescore(rows, config, backend.name), rows
+    return ring_rows(backend, rings, config)
 
 
 def detect(
     backend: Backend, tables: InputTables, config: DetectionConfig, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Run detection on validated input and return the output document."""
-    return run(backend, tables, config, progress)[0]
+    return rescore(run(backend, tables, config, progress), config, backend.name)
 
 
 def rescore(rows: list[RingRows], config: DetectionConfig, engine: str) -> dict[str, Any]:

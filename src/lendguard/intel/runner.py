@@ -32,7 +32,8 @@ def detect_directory(
     tables = read_input(directory)
     backend = make_backend(engine, spark_master=spark_master)
     try:
-        return run(backend, tables, config, progress)
+        rows = run(backend, tables, config, progress)
+        return rescore(rows, config, backend.name), rows
     finally:
         backend.close()
 

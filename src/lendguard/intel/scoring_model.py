@@ -34,6 +34,7 @@ class Evidence:
     row_id: str
     field: str
     value: str
+    borrower_id: str = ""  # whose row it is (kept internally for per-institution views; not in the output)
 
     def as_dict(self) -> dict[str, str]:
         return {"file": self.file, "row_id": self.row_id, "field": self.field, "value": self.value}
@@ -92,6 +93,50 @@ class Ring:
         }
 
 
+def ring_view(ring: Ring, own: set[str]) -> dict[str, Any]:
+    """What one institution may store of a ring: its own borrowers and the rows about them.
+
+    Other institutions' borrowers are only counted; indicators are kept when the institution's own
+    rows carry them (a template is shown by one of the institution's own complaint texts).
+    """
+    signals = []
+    values: set[str] = set()
+    own_texts: list[str] = []
+    for signal in ring.signals:
+        mine = sorted(e for e in signal.evidence if e.borrower_id in own)
+        if not mine:
+            continue
+        values.update(e.value for e in mine)
+        own_texts += [e.value for e in mine if signal.name == "template"]
+        signals.append({"name": signal.name, "weight": signal.weight, "evidence": [e.as_dict() for e in mine]})
+    indicators = [{"kind": k, "value": v} for k, v in ring.indicators if k != "template" and v in values]
+    indicators += [
+        {"kind": "segment", "value": v}
+        for k, v in ring.indicators
+        if k == "segment" and v not in values and any(x.startswith(v) for x in values)
+    ]
+    if own_texts and any(k == "template" for k, _ in ring.indicators):
+        indicators.append({"kind": "template", "value": min(own_texts)})
+    members = [b for b in ring.borrowers if b in own]
+    template_value = next((i["value"] for i in indicators if i["kind"] == "template"), None)
+    links: dict[str, set[str]] = {b: set() for b in members}
+    for signal in ring.signals:
+        for e in signal.evidence:
+            if e.borrower_id in links:
+                links[e.borrower_id].add(e.value)
+                if signal.name == "template" and template_value is not None:
+                    links[e.borrower_id].add(template_value)
+    return {
+        "ring_id": ring.ring_id,
+        "score": ring.score,
+        "borrowers": members,
+        "other_borrowers": len(ring.borrowers) - len(members),
+        "indicators": indicators,
+        "signals": signals,
+        "links": {b: sorted(v) for b, v in links.items()},  # evidence values per borrower (entity graph)
+    }
+
+
 def ring_id(members: list[str]) -> str:
     """Stable id from the member set (same members, same id on every engine and run)."""
     digest = hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()
@@ -117,7 +162,7 @@ def _shared_contact(rows: RingRows) -> tuple[set[str], list[Evidence], set[tuple
     for borrower, kind, value, file, row, fld in rows.links:
         if file == "complaints.csv" and (kind, value) in shared:
             covered.add(borrower)
-            evidence.append(Evidence(file, row, fld, value))
+            evidence.append(Evidence(file, row, fld, value, borrower))
     return covered, evidence, shared
 
 
@@ -131,7 +176,7 @@ def _takeover(rows: RingRows) -> tuple[set[str], list[Evidence], set[tuple[str, 
         if file != "complaints.csv" and len(holders[(kind, value)] - {borrower}) >= 1:
             covered.add(borrower)
             used.add((kind, value))
-            evidence.append(Evidence(file, row, fld, value))
+            evidence.append(Evidence(file, row, fld, value, borrower))
     return covered, evidence, used
 
 
@@ -144,7 +189,7 @@ def _templates(rows: RingRows) -> tuple[set[str], list[Evidence], list[str]]:
         texts[label].append(text)
     shared = {label for label, who in by_label.items() if len(who) >= 2}
     covered = {b for b, label, _r, _t in rows.templates if label in shared}
-    evidence = [Evidence("complaints.csv", r, "text", t) for _b, label, r, t in rows.templates if label in shared]
+    evidence = [Evidence("complaints.csv", r, "text", t, b) for b, label, r, t in rows.templates if label in shared]
     shown = []
     for label in sorted(shared):
         counts: dict[str, int] = defaultdict(int)
@@ -157,7 +202,7 @@ def _templates(rows: RingRows) -> tuple[set[str], list[Evidence], list[str]]:
 def _segments(rows: RingRows, config: DetectionConfig) -> tuple[set[str], list[Evidence], set[str]]:
     """Numbers in a block shared by several borrowers, or in a virtual-operator segment."""
     covered = {r[0] for r in rows.segments}
-    evidence = [Evidence(file, row, fld, value) for _b, _p, file, row, fld, value in rows.segments]
+    evidence = [Evidence(file, row, fld, value, b) for b, _p, file, row, fld, value in rows.segments]
     prefixes = {p for _b, p, *_ in rows.segments if len(p) == config.segment_prefix}
     return covered, evidence, prefixes
 
@@ -168,11 +213,11 @@ def _sequences(rows: RingRows) -> tuple[set[str], list[Evidence]]:
     for seq in sorted(rows.sequences):
         first.setdefault(seq[0], seq)
     evidence: list[Evidence] = []
-    for _b, cfile, crow, cfield, cvalue, rrow, rkind, qrow, qat in first.values():
+    for b, cfile, crow, cfield, cvalue, rrow, rkind, qrow, qat in first.values():
         evidence += [
-            Evidence(cfile, crow, cfield, cvalue),
-            Evidence("account_events.csv", rrow, "kind", rkind),
-            Evidence("complaints.csv", qrow, "filed_at", iso(qat)),
+            Evidence(cfile, crow, cfield, cvalue, b),
+            Evidence("account_events.csv", rrow, "kind", rkind, b),
+            Evidence("complaints.csv", qrow, "filed_at", iso(qat), b),
         ]
     return set(first), evidence
 
@@ -194,7 +239,7 @@ def _burst(rows: RingRows, config: DetectionConfig) -> tuple[set[str], list[Evid
                 best = items[start : end + 1]
     if len(best) < config.burst_min_complaints:
         return set(), []
-    return {c[0] for c in best}, [Evidence("complaints.csv", c[1], "channel", c[2]) for c in best]
+    return {c[0] for c in best}, [Evidence("complaints.csv", c[1], "channel", c[2], c[0]) for c in best]
 
 
 def score_ring(rows: RingRows, config: DetectionConfig) -> Ring:
@@ -208,7 +253,7 @@ def score_ring(rows: RingRows, config: DetectionConfig) -> Ring:
     found["phone_takeover"] = (covered, ev)
     found["third_party_answer"] = (
         {b for b, _ in rows.third_party},
-        [Evidence("call_outcomes.csv", r, "answered_by", "third_party") for _, r in rows.third_party],
+        [Evidence("call_outcomes.csv", r, "answered_by", "third_party", b) for b, r in rows.third_party],
     )
     covered, ev, templates = _templates(rows)
     found["template"] = (covered, ev)

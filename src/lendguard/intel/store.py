@@ -1,0 +1,178 @@
+"""Tables and repositories of the intelligence capability: detection runs, rings, analyst decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lendguard.platform.db import BigIntId, JsonDoc, metadata
+from lendguard.platform.model import NotFound
+from lendguard.platform.store import UTC_TS
+
+intel_runs = sa.Table(
+    "intel_runs",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False, index=True),
+    sa.Column("engine", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False, comment="what was analysed (folder name, 'world')"),
+    sa.Column("parameters", JsonDoc, nullable=False),
+    sa.Column("ring_count", sa.Integer, nullable=False),
+    sa.Column("created_at", UTC_TS, nullable=False),
+)
+
+intel_rings = sa.Table(
+    "intel_rings",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("run_id", BigIntId, sa.ForeignKey("intel_runs.id"), nullable=False),
+    sa.Column("ring_ref", sa.String(40), nullable=False, comment="ring_id of the detection output"),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("borrower_count", sa.Integer, nullable=False, comment="this institution's borrowers"),
+    sa.Column("other_borrowers", sa.Integer, nullable=False, comment="members at other institutions (count only)"),
+    sa.Column("status", sa.String(20), nullable=False, comment="open, confirmed or dismissed"),
+    sa.Column("document", JsonDoc, nullable=False, comment="borrowers, indicators, signals with evidence"),
+    sa.Column("decided_at", UTC_TS, nullable=True),
+    sa.Column("created_at", UTC_TS, nullable=False),
+    sa.Index("ix_intel_rings_institution_status", "institution_id", "status"),
+    sa.Index("ix_intel_rings_institution_ref", "institution_id", "ring_ref"),
+)
+
+intel_decisions = sa.Table(
+    "intel_decisions",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("ring_id", BigIntId, sa.ForeignKey("intel_rings.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("username", sa.String(120), nullable=False),
+    sa.Column("at", UTC_TS, nullable=False),
+)
+
+
+class IntelRepository:
+    """Reads and writes of one institution's detection results; every query filters on the institution."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_run(
+        self,
+        institution_id: int,
+        engine: str,
+        source: str,
+        parameters: dict[str, Any],
+        rings: list[dict[str, Any]],
+        now: datetime,
+    ) -> int:
+        run_id = int(
+            self.conn.execute(
+                intel_runs.insert().values(
+                    institution_id=institution_id,
+                    engine=engine,
+                    source=source,
+                    parameters=parameters,
+                    ring_count=len(rings),
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+        if rings:
+            self.conn.execute(
+                intel_rings.insert(),
+                [
+                    {
+                        "institution_id": institution_id,
+                        "run_id": run_id,
+                        "ring_ref": r["ring_id"],
+                        "score": r["score"],
+                        "borrower_count": len(r["borrowers"]),
+                        "other_borrowers": r.get("other_borrowers", 0),
+                        "status": "open",
+                        "document": r,
+                        "created_at": now,
+                    }
+                    for r in rings
+                ],
+            )
+        return run_id
+
+    def latest_run(self, institution_id: int) -> dict[str, Any] | None:
+        row = (
+            self.conn.execute(
+                sa.select(intel_runs)
+                .where(intel_runs.c.institution_id == institution_id)
+                .order_by(intel_runs.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    def rings(
+        self,
+        institution_id: int,
+        *,
+        run_id: int | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        query = sa.select(intel_rings).where(intel_rings.c.institution_id == institution_id)
+        if run_id is not None:
+            query = query.where(intel_rings.c.run_id == run_id)
+        if status is not None:
+            query = query.where(intel_rings.c.status == status)
+        query = query.order_by(intel_rings.c.score.desc(), intel_rings.c.id).limit(limit).offset(offset)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def ring(self, institution_id: int, ring_id: int) -> dict[str, Any]:
+        row = (
+            self.conn.execute(
+                sa.select(intel_rings).where(
+                    intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"ring {ring_id}")
+        return dict(row)
+
+    def decide(
+        self, institution_id: int, ring_id: int, status: str, note: str, user_id: int, username: str, now: datetime
+    ) -> None:
+        updated = self.conn.execute(
+            intel_rings.update()
+            .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id)
+            .values(status=status, decided_at=now)
+        )
+        if updated.rowcount != 1:
+            raise NotFound(f"ring {ring_id}")
+        self.conn.execute(
+            intel_decisions.insert().values(
+                institution_id=institution_id,
+                ring_id=ring_id,
+                status=status,
+                note=note,
+                user_id=user_id,
+                username=username,
+                at=now,
+            )
+        )
+
+    def decisions(self, institution_id: int, ring_id: int) -> list[dict[str, Any]]:
+        query = (
+            sa.select(intel_decisions)
+            .where(intel_decisions.c.institution_id == institution_id, intel_decisions.c.ring_id == ring_id)
+            .order_by(intel_decisions.c.id)
+        )
+        return [dict(r) for r in self.conn.execute(query).mappings()]

@@ -1,0 +1,21 @@
+"""Builds the intelligence service from the container."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lendguard.intel.service import IntelService
+
+if TYPE_CHECKING:
+    from lendguard.platform.bootstrap import Container
+
+NAME = "intel"
+
+
+def build(container: Container) -> IntelService:
+    return IntelService(container.engine, container.clock, container.audit)
+
+
+def service(container: Container) -> IntelService:
+    """The intelligence service of ``container``."""
+    return container.service(NAME, IntelService)

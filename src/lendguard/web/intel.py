@@ -1,0 +1,77 @@
+"""Pages of ring intelligence: the ring list, a ring with its entity graph and evidence, the report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lendguard.intel.api import institution_code
+from lendguard.intel.view_model import ring_graph
+from lendguard.intel.wiring import service
+from lendguard.platform.deps import AppContainer
+from lendguard.platform.model import Role
+from lendguard.web.rendering import PagePrincipal, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/intel", response_class=HTMLResponse)
+def rings_page(
+    request: Request, principal: PagePrincipal, container: AppContainer, status: str | None = None
+) -> HTMLResponse:
+    chosen = status if status in ("open", "confirmed", "dismissed") else None
+    rings = service(container).rings(principal, status=chosen, limit=500)
+    return render(request, "intel/rings.html", principal, rings=rings, status=chosen)
+
+
+@router.get("/intel/rings/{ring_id}", response_class=HTMLResponse)
+def ring_page(request: Request, ring_id: int, principal: PagePrincipal, container: AppContainer) -> HTMLResponse:
+    ring = service(container).ring(principal, ring_id)
+    graph = ring_graph({**ring, "links": _links(ring)})
+    can_decide = principal.has(Role.ANALYST)
+    return render(request, "intel/ring.html", principal, ring=ring, graph=graph, can_decide=can_decide, error=None)
+
+
+def _links(ring: dict[str, object]) -> dict[str, list[str]]:
+    stored = ring.get("links")
+    return stored if isinstance(stored, dict) else {}
+
+
+@router.post("/intel/rings/{ring_id}/decision", response_model=None)
+def decide(
+    request: Request,
+    ring_id: int,
+    principal: PagePrincipal,
+    container: AppContainer,
+    status: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        service(container).decide(principal, ring_id, status, note)
+    except ValueError as exc:
+        ring = service(container).ring(principal, ring_id)
+        graph = ring_graph({**ring, "links": _links(ring)})
+        return render(request, "intel/ring.html", principal, ring=ring, graph=graph, can_decide=True, error=str(exc))
+    return RedirectResponse(f"/intel/rings/{ring_id}", status_code=303)
+
+
+@router.get("/intel/rings/{ring_id}/report.html", response_class=HTMLResponse)
+def report_html(request: Request, ring_id: int, principal: PagePrincipal, container: AppContainer) -> HTMLResponse:
+    report = service(container).evidence_report(
+        principal, ring_id, institution_code(container, principal.institution_id)
+    )
+    return render(request, "intel/report.html", principal, report=report)
+
+
+@router.get("/intel/rings/{ring_id}/report.json")
+def report_json(ring_id: int, principal: PagePrincipal, container: AppContainer) -> Response:
+    import json
+
+    report = service(container).evidence_report(
+        principal, ring_id, institution_code(container, principal.institution_id)
+    )
+    body = json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    headers = {"Content-Disposition": f'attachment; filename="ring-{ring_id}-evidence.json"'}
+    return Response(body, media_type="application/json", headers=headers)
