@@ -167,3 +167,14 @@ def test_public_key_verifies_tokens(client: TestClient, container: Container) ->
     payload, signature = token_model.split(world.issue()["token"])
     Ed25519PublicKey.from_public_bytes(bytes.fromhex(key)).verify(signature, payload)
     assert client.get("/v1/gateway/public-key", params={"bureau": "lender-a"}).status_code == 404
+
+
+def test_alerts_endpoints_need_a_bureau_role(client: TestClient, container: Container) -> None:
+    world = setup(container)
+    token = issue_via_api(client, world)["token"]
+    client.post("/v1/gateway/queries", json=body(world, token), headers=world.lender.headers(Role.GATEWAY_CLIENT))
+    ran = client.post("/v1/gateway/alerts/run", headers=world.bureau.headers(Role.ANALYST))
+    assert ran.status_code == 200 and ran.json() == []  # one honest query: nothing to report
+    assert client.get("/v1/gateway/alerts", headers=world.bureau.headers(Role.COMPLIANCE)).json() == []
+    assert client.post("/v1/gateway/alerts/run", headers=world.lender.headers(Role.ANALYST)).status_code == 403
+    assert client.get("/v1/gateway/alerts", headers=world.bureau.headers(Role.COLLECTOR)).status_code == 403

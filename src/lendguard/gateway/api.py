@@ -262,6 +262,16 @@ def borrower_authorisations(
     return service(container).authorisations(principal, borrower_ref)
 
 
+@router.get("/alerts", summary="Abuse and resale alerts of the last detection run (compliance, analyst)")
+def list_alerts(principal: CurrentPrincipal, container: AppContainer) -> list[dict[str, Any]]:
+    return service(container).alerts(principal)
+
+
+@router.post("/alerts/run", summary="Run abuse and resale detection over my bureau's query log")
+def run_alerts(principal: CurrentPrincipal, container: AppContainer) -> list[dict[str, Any]]:
+    return service(container).run_detection(principal)
+
+
 @router.get("/public-key", summary="The bureau's Ed25519 public key (hex) that verifies its tokens")
 def public_key(
     container: AppContainer, bureau: Annotated[str, Query(description="Institution code of the bureau.")]

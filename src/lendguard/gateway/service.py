@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from lendguard.gateway import token_model
 from lendguard.gateway.accounts import aware, client_contract, fen_to_yuan
+from lendguard.gateway.detection import Detection
 from lendguard.gateway.model import (
     REFUSAL_STATUS,
     AuthorisationState,
@@ -32,7 +33,6 @@ from lendguard.gateway.model import (
 )
 from lendguard.gateway.ports import ConsentLedger, ScoreProvider
 from lendguard.gateway.signing import TokenSigner
-from lendguard.gateway.statements import Statements
 from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
@@ -85,7 +85,7 @@ MESSAGES: dict[Refusal, str] = {
 }
 
 
-class GatewayService(Statements):
+class GatewayService(Detection):
     """The credit-data gateway of every bureau in the database (each scoped to its own tenant)."""
 
     def __init__(

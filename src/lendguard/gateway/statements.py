@@ -53,7 +53,7 @@ class Statements(Accounts):
                 usage[q["product"]] += 1
                 tiers[q["tier"]]["count"] += 1
                 tiers[q["tier"]]["amount_fen"] += int(q["price_fen"])
-            else:
+            elif q["outcome"] == "refused":
                 refused[q["reason"]] += 1
         return {
             "client": {"id": client["id"], "ref": client["ref"], "name": client["name"]},

@@ -76,7 +76,7 @@ def signing_keys(container: Container) -> Callable[[int], Ed25519PrivateKey]:
 
 def build(container: Container) -> GatewayService:
     settings = container.settings
-    return GatewayService(
+    gateway = GatewayService(
         container.engine,
         container.clock,
         container.audit,
@@ -86,6 +86,8 @@ def build(container: Container) -> GatewayService:
         RepaymentHistoryProvider(),
         defaults=(settings.gateway.default_rate_per_second, settings.gateway.default_rate_per_day),
     )
+    gateway.timezone = settings.timezone
+    return gateway
 
 
 def service(container: Container) -> GatewayService:
