@@ -56,3 +56,15 @@ def test_rows_without_a_rate_are_nan_and_do_not_disturb_others() -> None:
     rates = solve_regular_batch(advance, payments)
     assert np.isnan(rates[:3]).all()
     assert abs(rates[3] - npf.irr([-1000.0, 550.0, 550.0])) < 1e-12
+
+
+def test_rows_newton_cannot_settle_fall_back_to_the_exact_solver() -> None:
+    # Payments ~130 times the advance: the rate is far beyond Newton's starting range.
+    advance = np.array([142.76190353560492, 1000.0])
+    payments = np.array([[4305.34375, 13129.125, 1340.0], [400.0, 400.0, 400.0]])
+    rates = solve_regular_batch(advance, payments, np.array([2, 1]), np.array([0.9, 0.0]))
+    flows = [TimedFlow(-Decimal(float(advance[0])), Decimal(0))] + [
+        TimedFlow(Decimal(float(p)), Decimal(2 + k), Decimal("0.9")) for k, p in enumerate(payments[0])
+    ]
+    assert abs(rates[0] - float(solve_rate(flows))) < 1e-9 * abs(rates[0])
+    assert abs(rates[1] - npf.irr([-1000.0, 400.0, 400.0, 400.0])) < 1e-12

@@ -141,3 +141,13 @@ def test_scan_csv_bad_row_names_line_and_field(run: Run, tmp_path: Path) -> None
     )
     result = run("disclosure", "scan", "--csv", str(source), "--out", str(tmp_path / "r.json"))
     assert result.exit_code == 2 and "line 2" in result.output and "amount" in result.output
+
+
+def test_error_messages_keep_field_paths_with_brackets(run: Run, tmp_path: Path) -> None:
+    doc = json.loads((DATA / "mis_sold_offer.json").read_text(encoding="utf-8"))
+    doc["schedule"][3]["due_date"] = "2026-13-01"
+    offer = tmp_path / "offer.json"
+    offer.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("disclosure", "check", str(offer))
+    assert result.exit_code == 2
+    assert "schedule[3].due_date" in result.output

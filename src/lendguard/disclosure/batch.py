@@ -43,9 +43,11 @@ def _newton(
         x = 1.0 / (1.0 + rate)
         poly = np.zeros_like(rate)
         slope = np.zeros_like(rate)
-        for column in columns[::-1]:  # Horner from the highest power down
-            slope = slope * x + poly
-            poly = poly * x + column
+        for column in columns[::-1]:  # Horner from the highest power down, in place (no temporaries)
+            slope *= x
+            slope += poly
+            poly *= x
+            poly += column
         lead = x**offset
         q = lead * poly
         dq_dx = offset * lead / x * poly + lead * slope
@@ -88,23 +90,27 @@ def solve_regular_batch(
     count = np.maximum((payments != 0).sum(axis=1), 1).astype(np.float64)
     valid = (advance > 0) & (total > 0) & (payments >= 0).all(axis=1)
     rate = np.full(n, np.nan)
-    rows = np.flatnonzero(valid)
-    if rows.size == 0:
-        return rate
-    columns = np.ascontiguousarray(payments[rows].T)
-    guess = _initial_guess(advance[rows], total[rows], count[rows])
-    solved, ok = _newton(advance[rows], columns, off[rows], frac[rows], guess)
-    rate[rows] = solved
-    for row in rows[~ok]:
-        rate[row] = _scalar(advance[row], payments[row], off[row], frac[row])
+    # Solve loans of the same length together: Horner then runs over each loan's own periods only,
+    # not over the zero padding up to the longest loan (a 3-instalment loan costs 3 columns, not 36).
+    nonzero = payments != 0
+    width = np.where(nonzero.any(axis=1), payments.shape[1] - np.argmax(nonzero[:, ::-1], axis=1), 0)
+    for w in np.unique(width[valid]):
+        rows = np.flatnonzero(valid & (width == w))
+        columns = np.ascontiguousarray(payments[rows, :w].T)
+        guess = _initial_guess(advance[rows], total[rows], count[rows])
+        solved, ok = _newton(advance[rows], columns, off[rows], frac[rows], guess)
+        rate[rows] = solved
+        for row in rows[~ok]:
+            rate[row] = _scalar(advance[row], payments[row], off[row], frac[row])
     return rate
 
 
 def _scalar(advance: float, payments: FloatArray, offset: float, fraction: float) -> float:
     """The exact solver for one row the batch could not settle."""
-    flows = [TimedFlow(-Decimal(repr(advance)), Decimal(0))]
+    # Decimal(float) is exact (repr of a NumPy scalar is not a number in NumPy 2).
+    flows = [TimedFlow(-Decimal(float(advance)), Decimal(0))]
     flows += [
-        TimedFlow(Decimal(repr(float(p))), Decimal(int(offset) + k), Decimal(repr(fraction)))
+        TimedFlow(Decimal(float(p)), Decimal(int(offset) + k), Decimal(float(fraction)))
         for k, p in enumerate(payments)
         if p != 0
     ]

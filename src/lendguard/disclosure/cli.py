@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from lendguard.platform.cli import console
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    # Escape: messages carry field paths like ``schedule[3]`` that Rich would read as markup; no wrapping,
+    # so "file line N" stays on one line for scripts that grep it.
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 
