@@ -15,6 +15,7 @@ from lendguard.gateway.wiring import PrivacyConsentLedger, service
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import InstitutionKind, Role
 from lendguard.platform.store import event_log
+from lendguard.privacy.wiring import rights
 from lendguard.privacy.wiring import service as privacy_service
 from tests.conftest import make_tenant
 from tests.gateway.conftest import BORROWER, add_history
@@ -64,3 +65,6 @@ def test_queries_follow_the_privacy_ledger(container: Container) -> None:
             .all()
         )
     assert actions == ["gateway.query.refused", "gateway.query.answered", "gateway.query.refused"]
+    report = rights(container).access_report(compliance, BORROWER)
+    shown = [(r["actor"], r["action"], r["purpose"]) for r in report["reads"] if r["action"].startswith("gateway.")]
+    assert shown == [(user.username, a, "credit_assessment") for a in actions]

@@ -75,7 +75,7 @@ class RightsService:
                     "seq": e["seq"],
                 }
                 for e in log
-                if e["action"].startswith(("personal_data.", "designated_contacts.", "rights.export"))
+                if e["action"].startswith(("personal_data.", "designated_contacts.", "rights.export", "gateway.query."))
             ],
         }
 
