@@ -164,3 +164,17 @@ def test_loans_priced_exactly_at_24_percent_are_not_above_the_line() -> None:
     }
     report = check_offer(offer_from_dict(doc), packaged_lpr_table())
     assert [line.name for line in report.lines if line.crossed] == ["4xLPR"]
+
+
+def test_simple_and_daily_rates_are_compared_like_with_like() -> None:
+    doc = copy.deepcopy(MIS_SOLD)
+    # The PBoC simple rate on the outstanding principal is close to the IRR APR for a level loan.
+    doc["advertised"] = {"rate_pct": "23.40", "rate_kind": "simple_annual", "instalment_count": 24}
+    report = check_offer(offer_from_dict(doc), packaged_lpr_table())
+    assert report.findings == []
+    assert abs(report.actual_rates["simple_annual"] - Decimal("0.2340")) < Decimal("0.0001")
+    # "万分之3.58 a day" on the original principal: correct as a daily figure, yet not an annualised rate.
+    doc["advertised"] = {"rate_pct": "0.0358", "rate_kind": "daily", "instalment_count": 24}
+    assert codes(doc) == {"rate_not_annualised"}
+    doc["advertised"]["rate_pct"] = "0.02"  # 万分之2: understates the daily cost
+    assert codes(doc) == {"rate_not_annualised", "rate_mismatch"}
