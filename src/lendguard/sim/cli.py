@@ -97,6 +97,6 @@ def register(root: typer.Typer) -> None:
         try:
             logins = load_world(container, world_dir, progress=True)
         except WorldFormatError as exc:
-            console.print(f"[red]cannot load {world_dir}: {exc}[/red]")
+            console.print(f"[red]cannot load the world: {exc}[/red]")
             raise typer.Exit(2) from exc
         console.print(f"loaded {world_dir}; {len(logins)} demo users (password: {DEMO_PASSWORD})")

@@ -26,7 +26,7 @@ def build_attempts(ctx: WorldContext) -> None:
     dpd = ctx["loan_dpd"]
     loans = np.flatnonzero(dpd > 0)
     window = np.minimum(dpd[loans], 60)
-    count = np.minimum(1 + window // 6, window).astype(np.int64)
+    count = np.minimum(1 + window // 10, window).astype(np.int64)
     loan = np.repeat(loans, count)
     k = _ragged(count)
     width = np.repeat(window / count, count)
@@ -156,22 +156,31 @@ def attempt_columns(ctx: WorldContext) -> dict[str, pa.Array]:
     ctx["att_number"] = number
     org = np.where(att["agency"] >= 0, len(LENDERS) + att["agency"], ctx["lender"][owner])
     orgs = [c for c, _ in LENDERS] + [a for a, _ in AGENCIES]
-    person = writer.where(att["role"] == 1, contact_ids(att["dc"]), borrower_ids(owner))
-    person = writer.where(att["role"] == 3, book_person_ids(att["ab"]), person)
-    phone_text = writer.digits(number, 11)
-    email = ctx["email"].take(pa.array(owner))
-    address = ctx["address"].take(pa.array(owner))
+    role = att["role"]
+    person = writer.assemble(
+        np.where(role == 1, 1, np.where(role == 3, 2, 0)),
+        [
+            lambda rows: borrower_ids(owner[rows]),
+            lambda rows: contact_ids(att["dc"][rows]),
+            lambda rows: book_person_ids(att["ab"][rows]),
+        ],
+    )
     channel = att["channel"]
-    used = writer.where(channel == 2, email, writer.where(np.isin(channel, (3, 4)), address, phone_text))
+    used = writer.assemble(
+        np.where(channel == 2, 1, np.where(np.isin(channel, (3, 4)), 2, 0)),
+        [
+            lambda rows: writer.digits(number[rows], 11),
+            lambda rows: ctx["email"].take(pa.array(owner[rows])),
+            lambda rows: ctx["address"].take(pa.array(owner[rows])),
+        ],
+    )
     recorded = np.isin(channel, (0, 4)) & (att["outcome"] == 0)
     return {
         "attempt_id": writer.digits(np.arange(n) + 1, 9, "AT"),
         "borrower_id": borrower_ids(owner),
         "institution_id": writer.pick([c for c, _ in LENDERS], ctx["lender"][owner]),
         "loan_id": loan_ids(att["loan"]),
-        "agency_id": writer.nullable(
-            writer.pick([a for a, _ in AGENCIES], np.maximum(att["agency"], 0)), att["agency"] >= 0
-        ),
+        "agency_id": writer.pick([a for a, _ in AGENCIES], np.maximum(att["agency"], 0), valid=att["agency"] >= 0),
         "collector_id": writer.cat(writer.pick(orgs, org), "-C", writer.digits(att["collector"], 3)),
         "channel": writer.pick(CHANNELS, channel),
         "person_id": person,
@@ -231,7 +240,7 @@ def message_columns(ctx: WorldContext) -> tuple[dict[str, pa.Array], dict[str, p
         "borrower_id": borrower_ids(owner),
         "institution_id": writer.pick([c for c, _ in LENDERS], ctx["lender"][owner]),
         "party": writer.pick(("debtor", "designated_contact", "third_party"), party),
-        "lang": writer.where(english, "en", "zh"),
+        "lang": writer.pick(("zh", "en"), english),
         "text": text,
     }
     bad = np.flatnonzero(abusive)

@@ -55,44 +55,55 @@ def _block(
     }
 
 
-def _ring_block(ctx: WorldContext, ring: Ring, rng: np.random.Generator) -> dict[str, Any]:
-    care = ("low", "medium", "high").index(ring.care or "low")
-    per = 1 + (rng.random(len(ring.members)) < (0.5, 0.3, 0.15)[care])
-    who = np.repeat(ring.members, per)
+def _ring_rows(ctx: WorldContext, agents: list[Ring], rng: np.random.Generator) -> dict[str, Any]:
+    """Template complaints of every agent ring, built in one vectorised pass over all members."""
+    count = np.array([len(r.members) for r in agents], dtype=np.int64)
+    ring_of = np.repeat(np.arange(len(agents)), count)
+    members = np.concatenate([r.members for r in agents])
+    care = np.array([("low", "medium", "high").index(r.care or "low") for r in agents])[ring_of]
+    per = 1 + (rng.random(len(members)) < np.array([0.5, 0.3, 0.15])[care])
+    who, ring_of, care = np.repeat(members, per), np.repeat(ring_of, per), np.repeat(care, per)
     k = len(who)
+    start = np.array([r.start_day for r in agents])[ring_of]
     took = ctx["takeover_s"][who]
-    base = np.where(ctx["takeover_mode"][who] > 0, took, ring.start_day * DAY + 10 * 3600)
-    filed = base + rng.integers(1 * DAY, (4, 8, 15)[care] * DAY, k) + rng.integers(0, 3600, k)
-    favourite = RING_CHANNELS[ring.channel]
-    channel = np.where(rng.random(k) < (0.9, 0.7, 0.45)[care], favourite, rng.integers(0, len(CHANNELS), k))
+    base = np.where(ctx["takeover_mode"][who] > 0, took, start * DAY + 10 * 3600)
+    filed = base + (rng.random(k) * np.array([3, 7, 14])[care] * DAY).astype(np.int64) + DAY
+    favourite = np.array([RING_CHANNELS[r.channel] for r in agents])[ring_of]
+    loyal = rng.random(k) < np.array([0.9, 0.7, 0.45])[care]
+    channel = np.where(loyal, favourite, rng.integers(0, len(CHANNELS), k))
     number = ctx["takeover_phone"][who]
-    number = np.where(number > 0, number, ring.phones[0])
-    form = phones.random_forms(rng, k, (0.1, 0.3, 0.5)[care])
-    has_mail = rng.random(k) < (0.8, 0.6, 0.4)[care]
-    mail = writer.pick(ring.emails, rng.integers(0, len(ring.emails), k))
+    number = np.where(number > 0, number, np.array([r.phones[0] for r in agents])[ring_of])
+    form = np.where(rng.random(k) < np.array([0.1, 0.3, 0.5])[care], rng.integers(1, len(phones.FORMS), k), 0)
+    mail_count = np.array([len(r.emails) for r in agents])
+    mail_start = np.concatenate([[0], np.cumsum(mail_count)[:-1]])
+    mail_idx = mail_start[ring_of] + (rng.random(k) * mail_count[ring_of]).astype(np.int64)
+    mail = writer.pick([e for r in agents for e in r.emails], mail_idx)
+    has_mail = rng.random(k) < np.array([0.8, 0.6, 0.4])[care]
     slots = _slots(ctx, who, rng)
     slots["phone"] = phones.in_forms(number, form)
     slots["email"] = mail
-    variant_p = VARIANT_P[care]
-    header = np.where(rng.random(k) < variant_p, rng.integers(0, len(texts.RING_HEADERS), k), ring.header)
+    vary = np.array(VARIANT_P)[care]
+    header = np.array([r.header for r in agents])[ring_of]
+    header = np.where(rng.random(k) < vary, rng.integers(0, len(texts.RING_HEADERS), k), header)
     parts: list[pa.Array] = [texts.fill(texts.RING_HEADERS, header, slots)]
-    for pos, group in zip(texts.RING_POSITIONS, ring.groups, strict=True):
-        variant = np.where(rng.random(k) < variant_p, rng.integers(0, len(pos[group]), k), 0)
-        parts.append(texts.fill(pos[group], variant, slots))
+    groups = np.array([r.groups for r in agents])[ring_of]
+    for p, position in enumerate(texts.RING_POSITIONS):
+        flat = [variant for group in position for variant in group]  # every group has three wordings
+        variant = np.where(rng.random(k) < vary, rng.integers(0, 3, k), 0)
+        parts.append(texts.fill(flat, groups[:, p] * 3 + variant, slots))
     return _block(who, filed, channel, number, form, writer.nullable(mail, has_mail), writer.cat(*parts))
 
 
 def _ordinary_text(ctx: WorldContext, who: np.ndarray, rng: np.random.Generator) -> pa.Array:
     k = len(who)
     slots = _slots(ctx, who, rng)
-    second = writer.where(
-        rng.random(k) < 0.4,
-        writer.pick(texts.COMPLAINT_ISSUES, rng.integers(0, len(texts.COMPLAINT_ISSUES), k)),
-        "",
-    )
+    issues = len(texts.COMPLAINT_ISSUES)
+    first = rng.integers(0, issues, k)
+    other = (first + rng.integers(1, issues, k)) % issues  # a second, different issue
+    second = writer.where(rng.random(k) < 0.4, writer.pick(texts.COMPLAINT_ISSUES, other), "")
     return writer.cat(
         texts.fill(texts.COMPLAINT_HEADERS, rng.integers(0, len(texts.COMPLAINT_HEADERS), k), slots),
-        writer.pick(texts.COMPLAINT_ISSUES, rng.integers(0, len(texts.COMPLAINT_ISSUES), k)),
+        writer.pick(texts.COMPLAINT_ISSUES, first),
         second,
         writer.pick(texts.COMPLAINT_DETAILS, rng.integers(0, len(texts.COMPLAINT_DETAILS), k)),
         writer.pick(texts.COMPLAINT_DEMANDS, rng.integers(0, len(texts.COMPLAINT_DEMANDS), k)),
@@ -112,11 +123,10 @@ def _own_contact(
 def build_complaints(ctx: WorldContext, rings: list[Ring]) -> dict[str, pa.Array]:
     """The columns of ``complaints.csv`` (sorted by filing time)."""
     rng = ctx.rng("complaints")
-    blocks = []
+    agents = [r for r in rings if r.kind == "agent"]
+    blocks = [_ring_rows(ctx, agents, rng)] if agents else []
     for ring in rings:
-        if ring.kind == "agent":
-            blocks.append(_ring_block(ctx, ring, rng))
-        elif ring.kind == "decoy_law_firm":
+        if ring.kind == "decoy_law_firm":
             who = ring.members
             k = len(who)
             slots = _slots(ctx, who, rng)

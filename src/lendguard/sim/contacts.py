@@ -34,8 +34,8 @@ def build_contacts(ctx: WorldContext) -> None:
     cname = writer.where(kin, names.names_from(ctx["surname"][owner], g1, g2, male), cname)
     ctx["dc_owner"], ctx["dc_phone"], ctx["dc_relation"], ctx["dc_name"] = owner, phones.draw(rng, k), relation, cname
     ctx["dc_consented_s"] = ctx["registered_s"][owner] + rng.integers(60, 1800, k)
-    # Address books: the designated contacts plus 1-6 other people (never to be contacted).
-    others = rng.integers(1, 7, n)
+    # Address books: the designated contacts plus 1-4 other people (never to be contacted).
+    others = rng.integers(1, 5, n)
     ab_owner = np.repeat(np.arange(n), others)
     m = len(ab_owner)
     ab_male = rng.random(m) < 0.5
@@ -101,7 +101,7 @@ METHODS = ("app_checkbox", "app_signature", "phone_recorded", "paper")
 NOTICES = ("2024.1", "2025.1", "2025.2")
 
 
-def consent_columns(ctx: WorldContext) -> dict[str, pa.Array]:
+def consent_columns(ctx: WorldContext) -> dict[str, pa.Array | pa.ChunkedArray]:
     """The columns of ``consents.csv``: account, collection contacts, bureau reporting, marketing."""
     from lendguard.sim.people import borrower_ids
 
@@ -111,7 +111,7 @@ def consent_columns(ctx: WorldContext) -> dict[str, pa.Array]:
     reg = ctx["registered_s"]
     lender_code = writer.pick([c for c, _ in LENDERS], lender)
     agency = writer.pick([a for a, _ in AGENCIES], lender % len(AGENCIES))
-    marketing = rng.random(n) < 0.4
+    marketing = rng.random(n) < 0.25
     withdrawn = marketing & (rng.random(n) < 0.3)
     kinds = [
         ("identity_verification;credit_assessment;loan_servicing", "identity;contact;bank_card;device", lender_code),
@@ -130,9 +130,9 @@ def consent_columns(ctx: WorldContext) -> dict[str, pa.Array]:
         blocks.append(
             {
                 "borrower": rows,
-                "purposes": pa.array([purposes] * len(rows), pa.string()),
-                "categories": pa.array([categories] * len(rows), pa.string()),
-                "recipients": recipients.take(pa.array(rows)),
+                "purposes": writer.pick([purposes], np.zeros(len(rows), np.int64)),
+                "categories": writer.pick([categories], np.zeros(len(rows), np.int64)),
+                "recipients": writer.dense(recipients.take(pa.array(rows))),
                 "method": writer.pick(METHODS, method),
                 "notice_version": writer.pick(NOTICES, rng.integers(0, len(NOTICES), len(rows))),
                 "given_at": writer.timestamps(given),
@@ -142,15 +142,15 @@ def consent_columns(ctx: WorldContext) -> dict[str, pa.Array]:
                 ),
             }
         )
+    # Written block by block (account, collection, bureau, marketing consents), without re-sorting.
     borrower = np.concatenate([b["borrower"] for b in blocks])
-    order = np.argsort(borrower, kind="stable")
     total = len(borrower)
-    out: dict[str, pa.Array] = {
+    out: dict[str, pa.Array | pa.ChunkedArray] = {
         "consent_id": writer.digits(np.arange(total) + 1, 8, "CN"),
-        "borrower_id": borrower_ids(borrower[order]),
-        "institution_id": lender_code.take(pa.array(borrower[order])),
+        "borrower_id": borrower_ids(borrower),
+        "institution_id": writer.pick([c for c, _ in LENDERS], lender[borrower]),
     }
     for col in ("purposes", "categories", "recipients", "method", "notice_version", "given_at", "expires_at"):
-        out[col] = pa.concat_arrays([b[col] for b in blocks]).take(pa.array(order))
-    out["withdrawn_at"] = pa.concat_arrays([b["withdrawn_at"] for b in blocks]).take(pa.array(order))
+        out[col] = pa.chunked_array([b[col] for b in blocks])
+    out["withdrawn_at"] = pa.chunked_array([b["withdrawn_at"] for b in blocks])
     return out

@@ -40,6 +40,9 @@ def build_gateway(ctx: WorldContext) -> dict[str, dict[str, pa.Array]]:
     client = np.array([h[0] for h in honest_of_lender])[lender]
     second = np.array([h[-1] for h in honest_of_lender])[lender]
     client = np.where(rng.random(len(owner)) < 0.5, client, second)
+    # Half of the lenders' decisions use the bureau (the rest rely on their own data).
+    asked = np.flatnonzero(rng.random(len(owner)) < 0.5)
+    owner, client, disbursed = owner[asked], client[asked], disbursed[asked]
     q_at = disbursed - rng.integers(600, 7200, len(owner))  # minutes before the loan is granted
     q_borrower, q_client, q_at_all = [owner], [client], [q_at]
     q_purpose = [np.zeros(len(owner), np.int64)]
@@ -137,7 +140,7 @@ def build_gateway(ctx: WorldContext) -> dict[str, dict[str, pa.Array]]:
         "rate_per_second": writer.ints(rng.integers(5, 51, clients)),
         "rate_per_day": writer.ints(rng.integers(5, 201, clients) * 1000),
     }
-    truth = {"client_id": pa.array(client_ids), "kind": writer.where(reseller, "reseller", "honest")}
+    truth = {"client_id": pa.array(client_ids), "kind": writer.pick(("honest", "reseller"), reseller)}
     return {
         "gateway_clients": client_cols,
         "gateway_queries": queries,

@@ -1,6 +1,6 @@
 """Loans, repayment schedules, repayments and delinquency.
 
-Every borrower has one loan and a fifth a second one at the same lender. A defaulting loan stops paying
+Every borrower has one loan and one in eight a second one at the same lender. A defaulting loan stops paying
 at some instalment; days past due count from the first unpaid due date to the as-of day, and the
 stage follows ``lending.model.stage_for`` (M1 1-30, M2 31-60, M3+ beyond; written off beyond 180).
 Amounts are integer cents throughout; schedules round cumulative amounts so they sum exactly.
@@ -19,10 +19,10 @@ WRITE_OFF_DAYS = 180
 # fee per period (share of principal), weight. The two fee products imitate the "interest-free
 # instalments" that cost 29,000 yuan over 24 payments of 1,524 (see DESIGN.md).
 PRODUCTS = (
-    ("cash_loan_12m", 3000, 50000, 0.216, 12, "monthly", 0.0, 0.0, 0.34),
-    ("cash_loan_6m", 1000, 20000, 0.24, 6, "monthly", 0.0, 0.0, 0.22),
-    ("bnpl_3_interest_free", 500, 8000, 0.0, 3, "monthly", 0.0, 0.015, 0.2),
-    ("consumer_24_interest_free", 10000, 50000, 0.0, 24, "monthly", 0.0, 0.0108851, 0.1),
+    ("cash_loan_12m", 3000, 50000, 0.216, 12, "monthly", 0.0, 0.0, 0.24),
+    ("cash_loan_6m", 1000, 20000, 0.24, 6, "monthly", 0.0, 0.0, 0.28),
+    ("bnpl_3_interest_free", 500, 8000, 0.0, 3, "monthly", 0.0, 0.015, 0.28),
+    ("consumer_24_interest_free", 10000, 50000, 0.0, 24, "monthly", 0.0, 0.0108851, 0.06),
     ("micro_loan_8w", 500, 3000, 0.24, 8, "weekly", 0.05, 0.0, 0.14),
 )
 PRODUCT_P = np.array([p[8] for p in PRODUCTS]) / sum(p[8] for p in PRODUCTS)
@@ -32,7 +32,7 @@ def build_loans(ctx: WorldContext) -> None:
     """Loans and their instalments, with repayment and delinquency, into ``ctx``."""
     rng = ctx.rng("loans")
     n = ctx.borrowers
-    second = np.flatnonzero(rng.random(n) < 0.2)
+    second = np.flatnonzero(rng.random(n) < 0.12)
     owner = np.sort(np.concatenate([np.arange(n), second]))
     m = len(owner)
     product = rng.choice(len(PRODUCTS), size=m, p=PRODUCT_P)
@@ -60,15 +60,20 @@ def build_loans(ctx: WorldContext) -> None:
     months = mo[loan_of] - 1 + k
     due_monthly = days_from_civil(y[loan_of] + months // 12, months % 12 + 1, np.minimum(d[loan_of], 28))
     due = np.where(weekly[loan_of], disbursed_day[loan_of] + 7 * k, due_monthly)
-    r = np.where(weekly, rate / 52, rate / 12)[loan_of]
-    cnt = count[loan_of]
-    p = principal[loan_of].astype(np.float64)
-    # Equal instalments (等额本息): cumulative principal repaid after k periods, rounded to cents.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth = (1 + r) ** k
-        cum_annuity = p * (growth - 1) / ((1 + r) ** cnt - 1)
-    cum_principal = np.where(r > 0, cum_annuity, p * k / cnt)
-    cum_cents = np.round(cum_principal).astype(np.int64)
+    period_rate = np.array([p[3] / (52 if p[5] == "weekly" else 12) for p in PRODUCTS])
+    r = period_rate[product][loan_of]
+    # Equal instalments (等额本息): the share of principal repaid after k periods depends only on the
+    # product, so it is tabulated per (product, k) and gathered; interest-free products repay evenly.
+    longest = max(p[4] for p in PRODUCTS)
+    share = np.zeros((len(PRODUCTS), longest + 1))
+    for j, prod in enumerate(PRODUCTS):
+        steps = np.arange(longest + 1, dtype=np.float64)
+        rate_j, count_j = period_rate[j], prod[4]
+        if rate_j > 0:
+            share[j] = ((1 + rate_j) ** steps - 1) / ((1 + rate_j) ** count_j - 1)
+        else:
+            share[j] = steps / count_j
+    cum_cents = np.round(principal[loan_of] * share[product[loan_of], k]).astype(np.int64)
     principal_due = np.diff(np.concatenate([[0], cum_cents]))
     principal_due[k == 1] = cum_cents[k == 1]
     balance_before = principal[loan_of] - (cum_cents - principal_due)
@@ -151,7 +156,7 @@ def loan_columns(ctx: WorldContext) -> dict[str, pa.Array]:
         "principal": writer.money(ctx["loan_principal"]),
         "nominal_rate": rate_text,
         "instalment_count": writer.ints(ctx["loan_count"]),
-        "frequency": writer.where(ctx["loan_weekly"], "weekly", "monthly"),
+        "frequency": writer.pick(("monthly", "weekly"), ctx["loan_weekly"]),
         "disbursed_at": writer.timestamps(ctx["loan_disbursed_s"]),
         "upfront_fee": writer.money(ctx["loan_upfront"]),
         "fee_per_period": writer.money(ctx["loan_fee_period"]),

@@ -9,7 +9,7 @@ from lendguard.sim import geo, ids, names, phones, writer
 from lendguard.sim.context import AGENCIES, AS_OF_DAY, BUREAU, DAY, INDUSTRY_BODY, LENDER_SHARE, LENDERS, WorldContext
 
 
-def institutions() -> dict[str, list[str]]:
+def institutions() -> dict[str, pa.Array]:
     """Lenders, the credit bureau, the industry body and the collection agencies."""
     rows = (
         [(code, name, "lender") for code, name in LENDERS]
@@ -17,9 +17,9 @@ def institutions() -> dict[str, list[str]]:
         + [(code, name, "collection_agency") for code, name in AGENCIES]
     )
     return {
-        "institution_id": [r[0] for r in rows],
-        "name": [r[1] for r in rows],
-        "kind": [r[2] for r in rows],
+        "institution_id": pa.array([r[0] for r in rows], pa.string()),
+        "name": pa.array([r[1] for r in rows], pa.string()),
+        "kind": pa.array([r[2] for r in rows], pa.string()),
     }
 
 
@@ -95,7 +95,7 @@ def borrower_columns(ctx: WorldContext) -> dict[str, pa.Array]:
         "id_number": ids.id_numbers(codes[district], ctx["birth_day"], ctx["id_seq"]),
         "province": writer.pick([d.province for d in geo.DISTRICTS], district),
         "city": writer.pick([d.city for d in geo.DISTRICTS], district),
-        "timezone": writer.where(ctx["urumqi"], "Asia/Urumqi", "Asia/Shanghai"),
+        "timezone": writer.pick(("Asia/Shanghai", "Asia/Urumqi"), ctx["urumqi"]),
         "address": ctx["address"] if "address" in ctx.arrays else addresses(ctx),
         "bank_card": ids.card_numbers(np.random.default_rng(ctx["card_rng_seed"]), n),
     }

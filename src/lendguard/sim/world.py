@@ -8,6 +8,7 @@ column list is documented in ``docs/data-formats.md``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from lendguard.sim import (
 )
 from lendguard.sim.context import WorldContext
 
+# Files with free text (commas, quotes) are written with quoting; the others plain.
+QUOTED = frozenset({"complaints", "collection_messages", "truth/ring_indicators"})
 MIN_BORROWERS = 100
 MAX_BORROWERS = 1_000_000
 
@@ -92,8 +95,13 @@ def generate_world(borrowers: int, seed: int, out: Path, progress: bool = False)
     rows: dict[str, int] = {}
     planted: list[rings.Ring] = []
 
+    # Files are written by a background thread while the next table is built: Arrow's CSV writer and
+    # most NumPy kernels release the GIL, so both cores work. Contents do not depend on timing.
+    pool = ThreadPoolExecutor(max_workers=1)
+    pending: dict[str, Future[int]] = {}
+
     def write(name: str, columns: dict[str, pa.Array]) -> None:
-        rows[name] = writer.write_table(out / f"{name}.csv", columns)
+        pending[name] = pool.submit(writer.write_table, out / f"{name}.csv", columns, name in QUOTED)
 
     def plant() -> None:
         planted.extend(rings.plant(ctx))
@@ -115,7 +123,7 @@ def generate_world(borrowers: int, seed: int, out: Path, progress: bool = False)
         write("truth/abusive_messages", truth)
 
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("institutions", lambda: write("institutions", {k: pa.array(v) for k, v in people.institutions().items()})),
+        ("institutions", lambda: write("institutions", people.institutions())),
         ("borrowers", lambda: people.build_borrowers(ctx)),
         ("loans", lambda: loans.build_loans(ctx)),
         ("contacts", lambda: contacts.build_contacts(ctx)),
@@ -137,12 +145,19 @@ def generate_world(borrowers: int, seed: int, out: Path, progress: bool = False)
         ("gateway", gateway),
         ("truth/rings", write_truth),
     ]
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task(f"world of {borrowers:,} borrowers", total=len(steps))
-        for label, step in steps:
-            bar.update(task, description=f"world: {label}")
-            step()
+    try:
+        with Progress(disable=not progress, transient=True) as bar:
+            task = bar.add_task(f"world of {borrowers:,} borrowers", total=len(steps) + 1)
+            for label, step in steps:
+                bar.update(task, description=f"world: {label}")
+                step()
+                bar.advance(task)
+            bar.update(task, description="world: writing")
+            for name, future in pending.items():
+                rows[name] = future.result()
             bar.advance(task)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     agents = [r for r in planted if r.kind == "agent"]
     return WorldSummary(
         borrowers=borrowers,

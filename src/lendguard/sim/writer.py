@@ -7,7 +7,8 @@ kernels. Missing values are Arrow nulls, so they are written as empty cells (nev
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TypeAlias
 
@@ -25,6 +26,22 @@ _EPOCH_DAYS_TO_CIVIL = 719468
 
 
 def _civil(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Year, month, day of days since 1970-01-01.
+
+    The world's dates span a few decades, so each distinct day is converted once and the rest is a
+    table lookup (much cheaper than the integer arithmetic on every element).
+    """
+    d = np.asarray(days, dtype=np.int64)
+    if len(d) > 4096:
+        lo, hi = int(d.min()), int(d.max())
+        if hi - lo < 200_000:
+            year, month, day = _civil_arith(np.arange(lo, hi + 1, dtype=np.int64))
+            idx = d - lo
+            return year.astype(np.int32)[idx], month.astype(np.int32)[idx], day.astype(np.int32)[idx]
+    return _civil_arith(d)
+
+
+def _civil_arith(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """Year, month, day of days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm)."""
     z = days.astype(np.int64) + _EPOCH_DAYS_TO_CIVIL
     era = z // 146097
@@ -38,17 +55,62 @@ def _civil(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     return year, month, day
 
 
-def _template(n: int, pattern: bytes) -> np.ndarray:
-    out = np.empty((n, len(pattern)), dtype=np.uint8)
-    out[:] = np.frombuffer(pattern, dtype=np.uint8)
-    return out
-
-
-def _put(out: np.ndarray, col: int, values: IntArray, width: int) -> None:
-    rest = values.astype(np.int64)
+@cache
+def _digit_table(width: int) -> np.ndarray:
+    """Every number below ``10**width`` as ``width`` ASCII digits: shape (10**width, width)."""
+    values = np.arange(10**width)
+    table = np.empty((10**width, width), dtype=np.uint8)
     for k in range(width):
-        rest, digit = np.divmod(rest, 10)
-        out[:, col + width - 1 - k] += digit.astype(np.uint8)
+        table[:, width - 1 - k] = 48 + (values // 10**k) % 10
+    return table
+
+
+@cache
+def _clock_table() -> np.ndarray:
+    """``HH:MM:SS`` for every second of a day: shape (86400, 8)."""
+    sec = np.arange(86400)
+    table = np.empty((86400, 8), dtype=np.uint8)
+    table[:, 0:2] = _digit_table(2)[sec // 3600]
+    table[:, 2] = ord(":")
+    table[:, 3:5] = _digit_table(2)[sec // 60 % 60]
+    table[:, 5] = ord(":")
+    table[:, 6:8] = _digit_table(2)[sec % 60]
+    return table
+
+
+def _gather(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Rows ``table[index]`` of a byte matrix, gathered as opaque records (far faster than 2-D indexing)."""
+    width = table.shape[1]
+    records = np.ascontiguousarray(table).view(f"V{width}").ravel()
+    return records[index].view(np.uint8).reshape(-1, width)
+
+
+class _Columns:
+    """A fixed-width text column under construction: an (n, width) byte matrix.
+
+    Digits are copied four at a time from a lookup table, which costs two passes over memory per
+    four digits instead of several arithmetic passes per digit.
+    """
+
+    def __init__(self, n: int, pattern: bytes) -> None:
+        # Only the constant characters are filled: every "#" placeholder is later written by put().
+        self.m = np.empty((n, len(pattern)), dtype=np.uint8)
+        for j, ch in enumerate(pattern):
+            if ch != ord("#"):
+                self.m[:, j] = ch
+
+    def put(self, col: int, values: IntArray, width: int) -> None:
+        rest = np.asarray(values, dtype=np.int64)
+        end = col + width
+        while width > 0:
+            w = min(4, width)
+            rest, chunk = np.divmod(rest, 10**w)
+            self.m[:, end - w : end] = _gather(_digit_table(w), chunk)
+            end -= w
+            width -= w
+
+    def strings(self) -> pa.Array:
+        return matrix_strings(self.m)
 
 
 def matrix_strings(matrix: np.ndarray) -> pa.Array:
@@ -62,26 +124,29 @@ def timestamps(local_seconds: IntArray, valid: np.ndarray | None = None) -> pa.A
     """ISO 8601 with the +08:00 offset from Beijing wall-clock seconds since 1970-01-01."""
     secs = np.asarray(local_seconds, dtype=np.int64)
     days = secs // 86400
-    sod = secs - days * 86400
-    year, month, day = _civil(days)
-    out = _template(len(secs), b"0000-00-00T00:00:00+08:00")
-    _put(out, 0, year, 4)
-    _put(out, 5, month, 2)
-    _put(out, 8, day, 2)
-    _put(out, 11, sod // 3600, 2)
-    _put(out, 14, sod // 60 % 60, 2)
-    _put(out, 17, sod % 60, 2)
-    return _masked(matrix_strings(out), valid)
+    sod = (secs - days * 86400).astype(np.int32)
+    out = _Columns(len(secs), b"##########T########+08:00")
+    if len(secs):
+        # Each distinct day is formatted once; the time of day comes from a per-second table.
+        lo, hi = int(days.min()), int(days.max())
+        table = _Columns(hi - lo + 1, b"####-##-##")
+        year, month, day = _civil_arith(np.arange(lo, hi + 1, dtype=np.int64))
+        table.put(0, year, 4)
+        table.put(5, month, 2)
+        table.put(8, day, 2)
+        out.m[:, 0:10] = _gather(table.m, days - lo)
+        out.m[:, 11:19] = _gather(_clock_table(), sod)
+    return _masked(out.strings(), valid)
 
 
 def dates(days: IntArray) -> pa.Array:
     """``YYYY-MM-DD`` from days since 1970-01-01."""
     year, month, day = _civil(np.asarray(days, dtype=np.int64))
-    out = _template(len(year), b"0000-00-00")
-    _put(out, 0, year, 4)
-    _put(out, 5, month, 2)
-    _put(out, 8, day, 2)
-    return matrix_strings(out)
+    out = _Columns(len(year), b"####-##-##")
+    out.put(0, year, 4)
+    out.put(5, month, 2)
+    out.put(8, day, 2)
+    return out.strings()
 
 
 def civil_parts(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -93,19 +158,22 @@ def digits(values: IntArray, width: int, prefix: str = "") -> pa.Array:
     """Zero-padded decimal numbers of a fixed width, after an optional ASCII prefix."""
     vals = np.asarray(values, dtype=np.int64)
     head = prefix.encode()
-    out = _template(len(vals), head + b"0" * width)
-    _put(out, len(head), vals, width)
-    return matrix_strings(out)
+    out = _Columns(len(vals), head + b"#" * width)
+    out.put(len(head), vals, width)
+    return out.strings()
 
 
 def money(cents: IntArray) -> pa.Array:
-    """Decimal yuan with two places (``1524.00``) from integer cents (non-negative)."""
+    """Decimal yuan with two places (``1524.00``) from integer cents.
+
+    A ``decimal128(18, 2)`` value stores exactly the unscaled integer, i.e. the cents, so the array is
+    built from the cents' bytes without arithmetic and the CSV writer prints it with two places.
+    """
     c = np.asarray(cents, dtype=np.int64)
-    if len(c) and c.min() < 0:
-        raise ValueError("money() takes non-negative amounts")
-    whole = pa.array(c // 100).cast(pa.string())
-    frac = digits(c % 100, 2)
-    return pc.binary_join_element_wise(whole, frac, ".")
+    words = np.empty((len(c), 2), dtype=np.int64)
+    words[:, 0] = c
+    words[:, 1] = np.where(c < 0, -1, 0)  # two's-complement sign extension to 128 bits
+    return pa.Array.from_buffers(pa.decimal128(18, 2), len(c), [None, pa.py_buffer(words)])
 
 
 def ints(values: IntArray) -> pa.Array:
@@ -113,9 +181,45 @@ def ints(values: IntArray) -> pa.Array:
     return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
 
 
-def pick(pool: Sequence[str], index: IntArray) -> pa.Array:
-    """``pool[index]`` for every index, as an Arrow string array."""
-    return pa.array(list(pool), pa.string()).take(pa.array(np.asarray(index, dtype=np.int64)))
+def pick(pool: Sequence[str], index: IntArray, valid: np.ndarray | None = None) -> pa.Array:
+    """``pool[index]`` for every index: a dictionary-encoded column (no string is copied).
+
+    Rows where ``valid`` is false are null (empty cells). The CSV writer prints dictionary columns as
+    their values; :func:`cat` and :func:`where` decode them first (Arrow's string kernels need that).
+    """
+    idx = np.asarray(index, dtype=np.int32)
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    indices = pa.array(idx, mask=mask)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(pool), pa.string()))
+
+
+def assemble(choice: np.ndarray, builders: Sequence[Callable[[np.ndarray], pa.Array]]) -> pa.Array:
+    """Row ``i`` comes from ``builders[choice[i]]``, each builder called only with its own rows.
+
+    Cheaper than nested :func:`where` when the alternatives are costly and most rows take one of them.
+    """
+    pieces: list[pa.Array] = []
+    positions: list[np.ndarray] = []
+    for k, build in enumerate(builders):
+        rows = np.flatnonzero(choice == k)
+        if len(rows):
+            pieces.append(dense(build(rows)))
+            positions.append(rows)
+    if not pieces:
+        return pa.array([], pa.string())
+    order = np.concatenate(positions)
+    inverse = np.empty(len(choice), dtype=np.int64)
+    inverse[order] = np.arange(len(choice))
+    return pa.concat_arrays(pieces).take(pa.array(inverse))
+
+
+def dense(arr: pa.Array) -> pa.Array:
+    """A plain string array (decodes dictionary columns)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        return arr.dictionary_decode()
+    return arr
 
 
 def cat(*parts: Column | str) -> pa.Array:
@@ -127,7 +231,7 @@ def cat(*parts: Column | str) -> pa.Array:
         elif isinstance(part, np.ndarray):
             args.append(pa.array(part).cast(pa.string()))
         else:
-            args.append(part)
+            args.append(dense(part))
     result = pc.binary_join_element_wise(*args, pa.scalar("", pa.string()))
     return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
 
@@ -135,18 +239,18 @@ def cat(*parts: Column | str) -> pa.Array:
 def where(mask: np.ndarray, yes: Column | str, no: Column | str | None) -> pa.Array:
     """``yes`` where ``mask`` else ``no`` (``None`` gives a null, i.e. an empty cell)."""
     n = len(mask)
-    y = pa.scalar(yes, pa.string()) if isinstance(yes, str) else yes
+    y = pa.scalar(yes, pa.string()) if isinstance(yes, str) else dense(yes)
     if no is None:
         o: pa.Array | pa.Scalar = pa.nulls(n, pa.string())
     else:
-        o = pa.scalar(no, pa.string()) if isinstance(no, str) else no
+        o = pa.scalar(no, pa.string()) if isinstance(no, str) else dense(no)
     return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), y, o)
 
 
 def _masked(arr: pa.Array, valid: np.ndarray | None) -> pa.Array:
     if valid is None:
         return arr
-    return pc.if_else(pa.array(np.asarray(valid, dtype=bool)), arr, pa.nulls(len(arr), pa.string()))
+    return pc.if_else(pa.array(np.asarray(valid, dtype=bool)), dense(arr), pa.nulls(len(arr), pa.string()))
 
 
 def nullable(arr: pa.Array, valid: np.ndarray) -> pa.Array:
@@ -154,12 +258,30 @@ def nullable(arr: pa.Array, valid: np.ndarray) -> pa.Array:
     return _masked(arr, valid)
 
 
-def write_table(path: Path, columns: Mapping[str, Column]) -> int:
-    """Write one CSV file (UTF-8, header row) and return its row count."""
+def write_table(path: Path, columns: Mapping[str, Column], quoted: bool = False) -> int:
+    """Write one CSV file (UTF-8, header row) and return its row count.
+
+    Files without free text are written unquoted (twice as fast); Arrow refuses, rather than corrupts,
+    a value with a comma, quote or line break, so ``quoted=True`` is required for free-text files.
+    """
     arrays = {}
     for name, col in columns.items():
         arrays[name] = pa.array(col) if isinstance(col, np.ndarray) else col
     table = pa.table(arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=True, batch_size=65536))
-    return table.num_rows
+    if not quoted:
+        try:
+            _write(path, table, "none")
+            return int(table.num_rows)
+        except pa.ArrowInvalid:  # a value needs quoting after all
+            pass
+    _write(path, table, "needed")
+    return int(table.num_rows)
+
+
+def _write(path: Path, table: pa.Table, style: str) -> None:
+    options = pacsv.WriteOptions(include_header=False, batch_size=65536, quoting_style=style)
+    with pa.OSFile(str(path), "wb") as sink:
+        # The header is written by hand: Arrow would quote the names even when values are unquoted.
+        sink.write((",".join(table.column_names) + "\n").encode())
+        pacsv.write_csv(table, sink, options)
