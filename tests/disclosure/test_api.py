@@ -163,3 +163,22 @@ def test_page_checks_a_pasted_offer(client: TestClient, tenant_a: Tenant) -> Non
     assert 'id="check-error"' in bad.text and "invalid JSON" in bad.text
     missing = client.post("/disclosure/check", data={"offer": json.dumps({**MIS_SOLD, "schedule": []})})
     assert 'id="check-error"' in missing.text and "schedule" in missing.text
+
+
+def test_cli_scan_of_the_database(
+    container: Container, tenant_a: Tenant, tenant_b: Tenant, db_url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from tests.disclosure.test_cli import cli_root
+
+    add_loan(container, tenant_a, "A-EXPENSIVE", "1200", "125", 12)
+    add_loan(container, tenant_b, "B-EXPENSIVE", "1200", "125", 12)
+    monkeypatch.setenv("LENDGUARD_DATABASE_URL", db_url)
+    out = tmp_path / "scan.json"
+    result = CliRunner().invoke(cli_root(), ["disclosure", "scan", "--institution", tenant_a.code, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [row["loan_ref"] for row in report["loans_above"]] == ["A-EXPENSIVE"]
+    unknown = CliRunner().invoke(cli_root(), ["disclosure", "scan", "--institution", "nope", "--out", str(out)])
+    assert unknown.exit_code == 2 and "--institution" in unknown.output

@@ -19,11 +19,16 @@ DATA = Path(__file__).parent / "data"
 Run = Callable[..., Result]
 
 
-@pytest.fixture
-def run() -> Run:
-    """Invoke the disclosure commands on a root holding only them (no other capability needed)."""
+def cli_root() -> typer.Typer:
+    """A root command holding only the disclosure commands (no other capability needed)."""
     root = typer.Typer()
     register(root)
+    return root
+
+
+@pytest.fixture
+def run() -> Run:
+    root = cli_root()
     runner = CliRunner()
     return lambda *args: runner.invoke(root, list(args))
 
