@@ -67,6 +67,18 @@ def test_unit_time_counts_back_from_the_payment() -> None:
         date(2026, 3, 16),
         date(2026, 4, 1),
     ]
+    assert payment_dates(date(2026, 1, 31), 5, Frequency.SEMIMONTHLY) == [
+        date(2026, 1, 31),
+        date(2026, 2, 16),
+        date(2026, 2, 28),
+        date(2026, 3, 16),
+        date(2026, 3, 31),
+    ]
+    assert payment_dates(date(2026, 1, 20), 3, Frequency.SEMIMONTHLY) == [
+        date(2026, 1, 20),
+        date(2026, 2, 5),
+        date(2026, 2, 20),
+    ]
 
 
 def test_xirr_one_year_ten_percent() -> None:

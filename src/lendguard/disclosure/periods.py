@@ -68,15 +68,6 @@ def _half_month_back(day: date) -> date:
     return previous.replace(day=min(day.day + 15, last))
 
 
-def _half_month_forward(day: date, anchor_day: int) -> date:
-    """The next date on the semimonthly grid through ``anchor_day`` (the 1st/16th pattern)."""
-    low = anchor_day if anchor_day <= 15 else anchor_day - 15
-    if day.day <= 15:
-        last = calendar.monthrange(day.year, day.month)[1]
-        return day.replace(day=min(low + 15, last))
-    return add_months(day, 1, day_of_month=low)
-
-
 def payment_dates(first: date, count: int, frequency: Frequency) -> list[date]:
     """``count`` dates from ``first`` spaced by ``frequency`` (month ends clamped, day of month kept)."""
     if count < 0:
@@ -85,11 +76,13 @@ def payment_dates(first: date, count: int, frequency: Frequency) -> list[date]:
         return [first + timedelta(days=_DAYS[frequency] * k) for k in range(count)]
     if frequency in _MONTHS:
         return [add_months(first, _MONTHS[frequency] * k, day_of_month=first.day) for k in range(count)]
-    dates: list[date] = []
-    current = first
-    for _ in range(count):
-        dates.append(current)
-        current = _half_month_forward(current, first.day)
+    # Semimonthly: two days 15 apart each month (1st/16th, 5th/20th, 16th/31st...), month ends clamped.
+    # The k-th date is computed from the first rather than stepped, so clamping never drifts the grid.
+    low, phase = (first.day, 0) if first.day <= 15 else (first.day - 15, 1)
+    dates = []
+    for k in range(count):
+        step = phase + k
+        dates.append(add_months(first, step // 2, day_of_month=low if step % 2 == 0 else low + 15))
     return dates
 
 
