@@ -77,6 +77,9 @@ EN_NAMES = [
 ]
 COMPANIES_ZH = ["安信消费金融", "恒通小贷", "融e借", "快易花", "佳和金融"]
 COMPANIES_EN = ["ABC Recovery", "Summit Credit", "Harbor Lending", "Northside Collections", "Bluebird Finance"]
+# A lawful location message to someone other than the debtor must not name a debt-collection business
+# (15 USC 1692b; 12 CFR 1006.10): those templates use neutral trading names (same count, same draws).
+NEUTRAL_EN = ["ABC Services", "Summit Partners", "Harbor Group", "Northside Associates", "Bluebird Office"]
 GOODS_ZH = ["苹果手机", "笔记本电脑", "名牌包", "电动车", "化妆品", "游戏机"]
 GOODS_EN = ["iPhone", "MacBook", "designer handbag", "PlayStation", "sofa", "engagement ring"]
 PHONES = ["400-820-1234", "400-600-8888", "95188", "(800) 555-0100", "1-888-555-0199"]
@@ -167,14 +170,14 @@ def en_evasion(rng: random.Random, key: str) -> tuple[str, str]:
     return key.replace(target, new, 1), kind
 
 
-def fill(rng: random.Random, text: str, lang: str) -> str:
+def fill(rng: random.Random, text: str, lang: str, neutral: bool = False) -> str:
     zh = lang == "zh"
     last4 = f"{rng.randint(0, 9999):04d}"
     return text.format(
         name=rng.choice(ZH_NAMES if zh else EN_NAMES),
         amount=rng.choice([860, 1200, 2350, 3999, 5000, 12800, 450, 760, 1580, 2999, 620, 8800, 315, 4200]),
         days=rng.choice([3, 7, 15, 30, 45, 60, 90]),
-        company=rng.choice(COMPANIES_ZH if zh else COMPANIES_EN),
+        company=rng.choice(COMPANIES_ZH if zh else (NEUTRAL_EN if neutral else COMPANIES_EN)),
         goods=rng.choice(GOODS_ZH if zh else GOODS_EN),
         phone=rng.choice(PHONES),
         last4=last4,
@@ -245,7 +248,7 @@ def build() -> list[dict[str, Any]]:
         for template in negatives:
             strata[(lang, "negative")].append(template["id"])
             for _ in range(PER_NEG_TEMPLATE[lang]):
-                text = fill(rng, template["text"], lang)
+                text = fill(rng, template["text"], lang, neutral=template.get("party", "debtor") != "debtor")
                 evasion = []
                 if lang == "zh" and rng.random() < 0.15:
                     text, evasion = opencc.OpenCC("s2t").convert(text), ["trad"]

@@ -9,6 +9,7 @@ installs.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +21,7 @@ from pypinyin import Style, lazy_pinyin
 
 from lendguard.collections.screening.detectors import detect
 from lendguard.collections.screening.lexicon import ExtraTerm, Lexicon, extra_entries, parse_lexicon
-from lendguard.collections.screening.matcher import Automaton, ContextRules, Hit, Pattern, merge, raw_hits, resolve
+from lendguard.collections.screening.matcher import Automaton, ContextRules, Pattern, merge, raw_hits, resolve
 from lendguard.collections.screening.model import (
     Category,
     Entry,
@@ -149,11 +150,23 @@ def compile_automata(tables: FoldTables, entries: Iterable[Entry], lawful: Itera
     return Automata(compact=built["compact"], words=built["words"], keys=listing)
 
 
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile("[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+_ADDRESS_MARK = re.compile("[号號栋棟幢室]")
+# Personal-data detectors only run when the text has a few digits in a row or an address mark.
+_NUMBER_HINT = re.compile("[0-9０-９][^0-9０-９]?[0-9０-９][^0-9０-９]?[0-9０-９]|[号號栋棟幢室]")
+# Latin letters, full-width letters and the few symbols the words view reads as letters.
+_LATIN_HINT = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a@$]")
+_FULLWIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}
+_PARTIES = {p.value: p for p in Party}
+_LANGS = frozenset({"auto", "zh", "en"})
+
+
 def detect_lang(text: str) -> str:
     """``zh`` when CJK characters make up a fair share of the letters, else ``en``."""
-    cjk = sum(1 for c in text if is_cjk(c))
-    latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    return "zh" if cjk and cjk * 3 >= latin else "en"
+    cjk = len(_CJK.findall(text))
+    return "zh" if cjk and cjk * 3 >= len(_LATIN.findall(text)) else "en"
 
 
 class Screener:
@@ -166,12 +179,16 @@ class Screener:
         en_entries = base.en.entries + tuple(e for e in extra if e.lang == "en")
         zh_lawful = [(rid, t) for rid, terms in base.zh.lawful for t in terms]
         en_lawful = [(rid, t) for rid, terms in base.en.lawful for t in terms]
-        # Pinyin and initials of Chinese entries live in the words view, so `zh` includes them.
-        self.automata = {
-            "zh": compile_automata(base.tables, zh_entries, zh_lawful),
-            "en": compile_automata(base.tables, en_entries, en_lawful),
-            "auto": compile_automata(base.tables, zh_entries + en_entries, zh_lawful + en_lawful),
-        }
+        # Pinyin and initials of Chinese entries live in the words view, so `zh` includes them. The
+        # debtor's automata leave out the disclosure entries (they only count for other parties), so
+        # ordinary debt words cost nothing when the debtor is the recipient.
+        by_lang = {"zh": zh_entries, "en": en_entries, "auto": zh_entries + en_entries}
+        lawful_by_lang = {"zh": zh_lawful, "en": en_lawful, "auto": zh_lawful + en_lawful}
+        self.automata: dict[tuple[str, bool], Automata] = {}
+        for lang, entries in by_lang.items():
+            for debtor in (True, False):
+                kept = [e for e in entries if not (debtor and e.category is Category.DISCLOSURE)]
+                self.automata[(lang, debtor)] = compile_automata(base.tables, kept, lawful_by_lang[lang])
         quote_cues = base.zh.quote_cues + base.en.quote_cues
         self.rules = ContextRules(
             negation_compact=tuple(compact(c, base.tables) for c in base.zh.negation),
@@ -186,40 +203,38 @@ class Screener:
 
     def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
         """Screen one message for ``party``; findings carry offsets into ``text``."""
-        recipient = party_of(party)
-        automata = self.automata[lang_of(lang)]
+        recipient = _PARTIES.get(party) or party_of(party)
+        if lang not in _LANGS:
+            lang_of(lang)
+        automata = self.automata[(lang, recipient is Party.DEBTOR)]
         tables = self.base.tables
         found: list[tuple[Finding, Verdict]] = []
-        for view_name, automaton in (("compact", automata.compact), ("words", automata.words)):
-            padded = view_name == "words"
-            view = words(text, tables) if padded else compact(text, tables)
-            hits = raw_hits(automaton, view, padded)
-            hits = [h for h in hits if self._relevant(h, recipient)]
-            if not any(h.pattern.entry is not None for h in hits):
-                continue
-            view, origin = words_offsets(text, tables) if padded else compact_offsets(text, tables)
-            found.extend(resolve(text, view, origin, hits, self.rules, words_view=padded))
-        if self._may_hold_personal_data(text):
-            view, origin = compact_offsets(text, tables)
-            found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))
+        ascii_only = text.isascii()
+        # The compact view's keys all hold a non-ASCII character (CJK, or an emoji folded to CJK), so
+        # plain-ASCII text cannot match there; the words view needs a Latin letter (or a leet digit).
+        if not ascii_only:
+            compact_hits = raw_hits(automata.compact, text.translate(tables.compact), padded=False)
+            if any(h.pattern.entry is not None for h in compact_hits):
+                view, origin = compact_offsets(text, tables)
+                found.extend(resolve(text, view, origin, compact_hits, self.rules, words_view=False))
+        if ascii_only or _LATIN_HINT.search(text) is not None:
+            words_hits = raw_hits(automata.words, words(text, tables), padded=True)
+            if any(h.pattern.entry is not None for h in words_hits):
+                view, origin = words_offsets(text, tables)
+                found.extend(resolve(text, view, origin, words_hits, self.rules, words_view=True))
+        if _NUMBER_HINT.search(text) is not None:
+            digits = len(_DIGIT.findall(text.translate(_FULLWIDTH_DIGITS)))
+            if digits >= 15 or _ADDRESS_MARK.search(text) is not None:
+                view, origin = compact_offsets(text, tables)
+                found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))
+            else:
+                found.extend((f, Verdict.BLOCK) for f in detect(text))
+        result_lang = lang if lang != "auto" else ("zh" if _CJK.search(text) else "en")
+        if not found:
+            return ScreenResult(verdict=Verdict.PASS.value, findings=[], lang=result_lang)
         kept = merge(found)
         verdict = decide([(f.category, severity) for f, severity in kept], recipient)
-        return ScreenResult(
-            verdict=verdict.value,
-            findings=[f for f, _ in kept],
-            lang=lang if lang != "auto" else detect_lang(text),
-        )
-
-    @staticmethod
-    def _may_hold_personal_data(text: str) -> bool:
-        """Cheap pre-check: an ID, card or address needs digits (or Chinese numerals for an address)."""
-        digits = sum(1 for c in text if c.isdigit())
-        return digits >= 9 or (digits > 0 and ("号" in text or "號" in text)) or "号" in text
-
-    @staticmethod
-    def _relevant(hit: Hit, party: Party) -> bool:
-        entry = hit.pattern.entry
-        return entry is None or entry.category is not Category.DISCLOSURE or party is not Party.DEBTOR
+        return ScreenResult(verdict=verdict.value, findings=[f for f, _ in kept], lang=result_lang)
 
 
 def _extra_key(extra_terms: Iterable[ExtraTerm | tuple[str, str]] | None) -> tuple[ExtraTerm, ...]:

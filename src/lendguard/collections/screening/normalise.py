@@ -22,13 +22,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain, compress, repeat
 
 # Letters spelled one by one ("f u c k", "i.d.i.o.t" after punctuation became spaces): three or more
 # single letters in a row are joined. Two letters ("s b") are handled by explicit lexicon entries.
 _SPACED_LETTERS = re.compile(r"(?<= )(?:[a-z] ){2,}[a-z](?= )")
 _DELETE_CATEGORIES = ("Z", "P", "S", "C")
 # Ranges scanned when the tables are built: BMP plus the emoji and CJK extension planes in use.
-_SCAN_RANGES = ((0x0000, 0xFFFF), (0x1F000, 0x1FAFF), (0x20000, 0x2A6DF))
+_SCAN_RANGES = ((0x0000, 0xFFFF), (0x1F000, 0x1FAFF))
+_TABLE_SIZE = 0x1FB00
 
 
 def is_cjk(ch: str) -> bool:
@@ -38,10 +40,25 @@ def is_cjk(ch: str) -> bool:
 
 @dataclass(frozen=True)
 class FoldTables:
-    """``str.translate`` tables of the two views (a value ``""`` deletes the character)."""
+    """``str.translate`` tables of the two views (a value ``""`` deletes the character).
 
-    compact: dict[int, str]
-    words: dict[int, str]
+    They are lists indexed by code point (identity where nothing changes) rather than dicts: list
+    indexing makes ``str.translate`` about twice as fast, and code points past the end are left as
+    they are by ``translate`` (rare: CJK extension B and later).
+    """
+
+    compact: list[str]
+    words: list[str]
+
+    def fold_compact(self, ch: str) -> str:
+        """The compact-view replacement of one character."""
+        code = ord(ch)
+        return self.compact[code] if code < len(self.compact) else ch
+
+    def fold_words(self, ch: str) -> str:
+        """The words-view replacement of one character."""
+        code = ord(ch)
+        return self.words[code] if code < len(self.words) else ch
 
 
 def _nfkc_lower(ch: str) -> str:
@@ -63,8 +80,8 @@ def build_tables(
     stands for (e.g. a knife to 刀) and ``leet`` maps digits and symbols used as letters in the words
     view.
     """
-    compact: dict[int, str] = {}
-    words: dict[int, str] = {}
+    compact = [chr(code) for code in range(_TABLE_SIZE)]
+    words = list(compact)
     for low, high in _SCAN_RANGES:
         for code in range(low, high + 1):
             ch = chr(code)
@@ -81,12 +98,10 @@ def build_tables(
                 words[code] = leet.get(folded, " ")
                 continue
             simple = "".join(variants.get(t2s.get(c, c), t2s.get(c, c)) for c in kept)
-            if simple != ch:
-                compact[code] = simple
+            # Identity entries are stored too: str.translate pays for a failed dict lookup per character.
+            compact[code] = simple
             if simple.isascii() and simple.isalnum():
-                out = "".join(leet.get(c, c) for c in simple)
-                if out != ch:
-                    words[code] = out
+                words[code] = "".join(leet.get(c, c) for c in simple)
             else:
                 words[code] = " "
     return FoldTables(compact=compact, words=words)
@@ -107,23 +122,24 @@ def words(text: str, tables: FoldTables) -> str:
 
 def compact_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
     """The compact view and, for each of its characters, the index of the original character."""
-    out: list[str] = []
-    origin: list[int] = []
-    table = tables.compact
-    for i, ch in enumerate(text):
-        mapped = table.get(ord(ch), ch)
-        out.append(mapped)
-        origin.extend([i] * len(mapped))
-    return "".join(out), origin
+    try:  # all in C: look every code point up, then repeat each index by the length of its piece
+        pieces = list(map(tables.compact.__getitem__, map(ord, text)))
+    except IndexError:  # a code point past the table (CJK extension B...): slow path
+        pieces = [tables.fold_compact(ch) for ch in text]
+    view = "".join(pieces)
+    origin = list(compress(range(len(text)), pieces))  # indices of the characters that were kept
+    if len(origin) != len(view):  # some character became several (an emoji word, an NFKC expansion)
+        origin = list(chain.from_iterable(map(repeat, range(len(text)), map(len, pieces))))
+    return view, origin
 
 
 def words_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
     """The words view and its offset map; the same string as :func:`words`."""
     chars: list[str] = [" "]
     origin: list[int] = [0]
-    table = tables.words
+    fold = tables.fold_words
     for i, ch in enumerate(text):
-        for out in table.get(ord(ch), ch):
+        for out in fold(ch):
             if out.isspace():
                 if chars[-1] != " ":
                     chars.append(" ")
