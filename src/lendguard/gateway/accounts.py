@@ -114,6 +114,16 @@ class Accounts:
             self._institutions = {int(i["id"]): i for i in self.tenancy.institutions()}
         return self._institutions[institution_id]
 
+    def institution_id_of(self, code: str) -> int | None:
+        """The id of the institution ``code`` (cached; refreshed once on a miss), or None."""
+        for attempt in range(2):
+            for inst_id, row in self._institutions.items():
+                if row["code"] == code:
+                    return inst_id
+            if attempt == 0:
+                self._institutions = {int(i["id"]): i for i in self.tenancy.institutions()}
+        return None
+
     def institution_code(self, institution_id: int) -> str:
         return str(self._institution(institution_id)["code"])
 

@@ -9,7 +9,7 @@ not at all. So a query is billed exactly once, never when refused, and a balance
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -116,22 +116,20 @@ class GatewayService(Detection):
             claims = token_model.parse_claims(payload)
         except token_model.MalformedToken:
             refusal = Refusal.BAD_TOKEN
-        client = self._client_for(principal, claims)
-        bureau_id = int(client["institution_id"])
-        # Resolved before the transaction: on SQLite a second connection inside it would wait on our own lock.
+        # Resolved before the transaction: on SQLite a second connection inside it (a cache miss)
+        # would wait on our own write lock. Verifying the signature outside also keeps the lock short.
         lender_code = self.institution_code(principal.institution_id)
-        if (
-            claims is not None
-            and refusal is None
-            and (
-                claims.bureau != self.institution_code(bureau_id)
-                or not self.signer.verify(bureau_id, payload, signature)
-            )
-        ):
-            refusal = Refusal.BAD_SIGNATURE
+        token_bureau = self.institution_id_of(claims.bureau) if claims is not None else None
+        signed = (
+            claims is not None and token_bureau is not None and self.signer.verify(token_bureau, payload, signature)
+        )
         with self.engine.begin() as conn:
             repo = GatewayRepository(conn)
-            client = {**repo.client(bureau_id, int(client["id"]), lock=True), "lender_code": lender_code}
+            client = self._client_for(repo, principal, claims)
+            bureau_id = int(client["institution_id"])
+            client["lender_code"] = lender_code
+            if claims is not None and refusal is None and (not signed or token_bureau != bureau_id):
+                refusal = Refusal.BAD_SIGNATURE
             now = self.clock.now()
             replay: QueryResult | QueryRefused | None = None
             if idempotency_key:
@@ -175,8 +173,8 @@ class GatewayService(Detection):
             allowed, window = rate_allows(window, now, contract.rate_per_second, contract.rate_per_day)
             if not allowed:
                 refusal = Refusal.RATE_LIMITED
-            elif not can_charge(Decimal(client["balance_fen"]), Decimal(price_fen)) or not repo.debit(
-                bureau_id, int(client["id"]), price_fen
+            elif not can_charge(Decimal(client["balance_fen"]), Decimal(price_fen)) or not repo.charge(
+                bureau_id, int(client["id"]), price_fen, asdict(window)
             ):
                 refusal = Refusal.INSUFFICIENT_BALANCE
         query_ref = uuid.uuid4().hex[:20]
@@ -185,14 +183,6 @@ class GatewayService(Detection):
             assert claims is not None and answer is not None
             if not repo.use_authorisation(bureau_id, claims.authorisation_id):
                 raise Conflict("authorisation changed during the query")  # impossible under the row lock
-            repo.update_client(
-                bureau_id,
-                int(client["id"]),
-                second_start=window.second_start,
-                second_count=window.second_count,
-                day_start=window.day_start,
-                day_count=window.day_count,
-            )
             balance_after = int(client["balance_fen"]) - price_fen
             repo.add_ledger(
                 bureau_id,
@@ -262,10 +252,9 @@ class GatewayService(Detection):
             answer,
         )
 
-    def _client_for(self, principal: Principal, claims: Claims | None) -> dict[str, Any]:
-        """The client record the lender's user acts as (found through the lender's institution)."""
-        with self.engine.connect() as conn:
-            serving = GatewayRepository(conn).clients_serving(principal.institution_id)
+    def _client_for(self, repo: GatewayRepository, principal: Principal, claims: Claims | None) -> dict[str, Any]:
+        """The client record the lender's user acts as, locked (found through the lender's institution)."""
+        serving = repo.lock_clients_serving(principal.institution_id)
         if claims is not None and len(serving) > 1:
             serving = [c for c in serving if c["ref"] == claims.client_ref] or serving[:1]
         if not serving:

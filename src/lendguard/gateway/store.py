@@ -149,6 +149,41 @@ applications = sa.Table(
 )
 
 
+# Statements of the query path, built once: building a Core expression costs more than running it
+# on SQLite, and a prebuilt statement keeps its compiled form and cache key.
+_P = sa.bindparam
+LOCK_CLIENTS_OF_LENDER = clients.select().where(clients.c.lender_institution_id == _P("lender")).order_by(clients.c.id)
+AUTHORISATION_BY_REF = authorisations.select().where(
+    authorisations.c.institution_id == _P("inst"), authorisations.c.ref == _P("ref")
+)
+CREDIT_HISTORY = credit_records.select().where(
+    credit_records.c.institution_id == _P("inst"), credit_records.c.borrower_ref == _P("borrower")
+)
+CHARGE = (
+    clients.update()
+    .where(clients.c.institution_id == _P("inst"), clients.c.id == _P("cid"), clients.c.balance_fen >= _P("price"))
+    .values(
+        balance_fen=clients.c.balance_fen - _P("price"),
+        second_start=_P("w_second_start", type_=UTC_TS),
+        second_count=_P("w_second_count"),
+        day_start=_P("w_day_start", type_=UTC_TS),
+        day_count=_P("w_day_count"),
+    )
+)
+USE_AUTHORISATION = (
+    authorisations.update()
+    .where(
+        authorisations.c.institution_id == _P("inst"),
+        authorisations.c.ref == _P("auth_ref"),
+        authorisations.c.uses < authorisations.c.max_uses,
+        authorisations.c.revoked_at.is_(None),
+    )
+    .values(uses=authorisations.c.uses + 1)
+)
+INSERT_QUERY = queries.insert()
+INSERT_LEDGER = ledger.insert()
+
+
 def _row(row: Any) -> dict[str, Any]:
     return dict(row._mapping)
 
@@ -187,6 +222,23 @@ class GatewayRepository:
         )
         return [_row(r) for r in rows]
 
+    def lock_clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
+        """The client rows acting for a lender, locked for the query's transaction (PostgreSQL)."""
+        query = (
+            LOCK_CLIENTS_OF_LENDER.with_for_update() if self.conn.dialect.name != "sqlite" else LOCK_CLIENTS_OF_LENDER
+        )
+        return [_row(r) for r in self.conn.execute(query, {"lender": lender_institution_id})]
+
+    def charge(self, institution_id: int, client_id: int, price_fen: int, window: Mapping[str, Any]) -> bool:
+        """Debit ``price_fen`` and store the rate window, only if the balance covers the price."""
+        params = {
+            "inst": institution_id,
+            "cid": client_id,
+            "price": price_fen,
+            **{f"w_{k}": v for k, v in window.items()},
+        }
+        return self.conn.execute(CHARGE, params).rowcount == 1
+
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
         """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""
         rows = self.conn.execute(
@@ -200,19 +252,6 @@ class GatewayRepository:
             .where(clients.c.institution_id == institution_id, clients.c.id == client_id)
             .values(**values)
         )
-
-    def debit(self, institution_id: int, client_id: int, price_fen: int) -> bool:
-        """Take ``price_fen`` from the balance only if it covers it; the WHERE makes this atomic."""
-        result = self.conn.execute(
-            clients.update()
-            .where(
-                clients.c.institution_id == institution_id,
-                clients.c.id == client_id,
-                clients.c.balance_fen >= price_fen,
-            )
-            .values(balance_fen=clients.c.balance_fen - price_fen)
-        )
-        return result.rowcount == 1
 
     def credit(self, institution_id: int, client_id: int, amount_fen: int) -> None:
         self.conn.execute(
@@ -229,11 +268,7 @@ class GatewayRepository:
         self.conn.execute(authorisations.insert().values(institution_id=institution_id, **values))
 
     def authorisation(self, institution_id: int, ref: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            authorisations.select().where(
-                authorisations.c.institution_id == institution_id, authorisations.c.ref == ref
-            )
-        ).first()
+        row = self.conn.execute(AUTHORISATION_BY_REF, {"inst": institution_id, "ref": ref}).first()
         return _row(row) if row else None
 
     def authorisations_of(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
@@ -246,17 +281,7 @@ class GatewayRepository:
 
     def use_authorisation(self, institution_id: int, ref: str) -> bool:
         """Count one use if any remains and it is not revoked (conditional, so never over-used)."""
-        result = self.conn.execute(
-            authorisations.update()
-            .where(
-                authorisations.c.institution_id == institution_id,
-                authorisations.c.ref == ref,
-                authorisations.c.uses < authorisations.c.max_uses,
-                authorisations.c.revoked_at.is_(None),
-            )
-            .values(uses=authorisations.c.uses + 1)
-        )
-        return result.rowcount == 1
+        return self.conn.execute(USE_AUTHORISATION, {"inst": institution_id, "auth_ref": ref}).rowcount == 1
 
     def revoke_authorisation(self, institution_id: int, ref: str, at: datetime) -> bool:
         result = self.conn.execute(
@@ -272,7 +297,7 @@ class GatewayRepository:
 
     # -- queries and ledger -------------------------------------------------------------------------
     def add_query(self, institution_id: int, values: Mapping[str, Any]) -> None:
-        self.conn.execute(queries.insert().values(institution_id=institution_id, **values))
+        self.conn.execute(INSERT_QUERY, {**values, "institution_id": institution_id})
 
     def add_queries(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         batch = [{**r, "institution_id": institution_id} for r in rows]
@@ -291,7 +316,7 @@ class GatewayRepository:
         return _row(row) if row else None
 
     def add_ledger(self, institution_id: int, values: Mapping[str, Any]) -> None:
-        self.conn.execute(ledger.insert().values(institution_id=institution_id, **values))
+        self.conn.execute(INSERT_LEDGER, {**values, "institution_id": institution_id})
 
     def query_log(
         self,
@@ -331,11 +356,7 @@ class GatewayRepository:
         return len(batch)
 
     def credit_history(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            credit_records.select().where(
-                credit_records.c.institution_id == institution_id, credit_records.c.borrower_ref == borrower_ref
-            )
-        )
+        rows = self.conn.execute(CREDIT_HISTORY, {"inst": institution_id, "borrower": borrower_ref})
         return [_row(r) for r in rows]
 
     def add_applications(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
