@@ -57,6 +57,8 @@ def test_unit_time_counts_back_from_the_payment() -> None:
     assert unit_time(date(1978, 2, 10), date(1978, 4, 1), Frequency.MONTHLY) == UnitTime(1, D(19) / 30)
     assert unit_time(date(1978, 2, 23), date(1978, 3, 1), Frequency.SEMIMONTHLY) == UnitTime(0, D(6) / 15)
     assert unit_time(date(1978, 3, 20), date(1978, 4, 21), Frequency.WEEKLY) == UnitTime(4, D(4) / 7)
+    # A 16th/month-end grid: Feb 28 stands for the 31st, so half a month earlier is Feb 16, then Jan 31.
+    assert unit_time(date(2001, 1, 17), date(2001, 2, 28), Frequency.SEMIMONTHLY, 31) == UnitTime(2, D(14) / 15)
     assert payment_dates(date(2026, 1, 31), 3, Frequency.MONTHLY) == [
         date(2026, 1, 31),
         date(2026, 2, 28),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from itertools import pairwise
 
 import numpy_financial as npf
 from hypothesis import assume, given, settings
@@ -97,3 +98,19 @@ def test_agrees_with_numpy_financial_irr(loan: tuple[Decimal, list[Decimal]]) ->
     # 1e-9 absolute for ordinary rates; for absurd ones (e.g. 1,000,000 % a period, which the strategy
     # can draw) numpy's float root is itself only good to ~1e-13 relative, so compare relatively there.
     assert abs(float(rate) - expected) < 1e-9 * max(1.0, abs(expected))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    frequency=frequencies,
+    start=st.dates(date(2000, 1, 1), date(2040, 1, 1)),
+    gap=st.integers(1, 100),
+    count=st.integers(2, 40),
+)
+def test_grids_and_unit_times_move_forward(frequency: Frequency, start: date, gap: int, count: int) -> None:
+    dates = payment_dates(start + timedelta(days=gap), count, frequency)
+    assert all(a < b for a, b in pairwise(dates))
+    times = [unit_time(start, d, frequency, dates[0].day).as_decimal() for d in dates]
+    assert all(a < b for a, b in pairwise(times))
+    # Consecutive payments are about one unit period apart (month ends and 30-day months allow slack).
+    assert all(Decimal("0.8") <= b - a <= Decimal("1.2") for a, b in pairwise(times))

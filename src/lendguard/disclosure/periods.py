@@ -59,13 +59,27 @@ def add_months(day: date, months: int, day_of_month: int | None = None) -> date:
     return date(year, month + 1, min(day_of_month or day.day, last))
 
 
-def _half_month_back(day: date) -> date:
-    """The date half a month earlier on a 1st/16th-style semimonthly grid (15 days within the month)."""
-    if day.day > 15:
-        return day - timedelta(days=15)
+def _is_month_end(day: date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def _half_month_back(day: date, high_day: int) -> date:
+    """Half a month earlier on a semimonthly grid whose later day is ``high_day`` (16..30, or 31 = month end).
+
+    A month end earlier than ``high_day`` (Feb 28 on a 16th/31st grid) stands for the grid's high day, so
+    stepping back from it lands on the 16th, not the 13th.
+    """
+    nominal = high_day if _is_month_end(day) and day.day < high_day else day.day
+    if nominal > 15:
+        return day.replace(day=nominal - 15)
     previous = add_months(day, -1, day_of_month=1)
     last = calendar.monthrange(previous.year, previous.month)[1]
-    return previous.replace(day=min(day.day + 15, last))
+    return previous.replace(day=min(nominal + 15, last))
+
+
+def semimonthly_high_day(grid_day: int) -> int:
+    """The later of the two monthly days of the semimonthly grid through day ``grid_day`` (1st → 16th)."""
+    return grid_day + 15 if grid_day <= 15 else grid_day
 
 
 def payment_dates(first: date, count: int, frequency: Frequency) -> list[date]:
@@ -97,12 +111,14 @@ class UnitTime:
         return self.periods + self.fraction
 
 
-def unit_time(advance: date, payment: date, frequency: Frequency) -> UnitTime:
+def unit_time(advance: date, payment: date, frequency: Frequency, grid_day: int | None = None) -> UnitTime:
     """Appendix J (b)(5): full unit periods counted back from ``payment`` to ``advance``, plus the rest.
 
     Odd days are converted as the regulation says: a month is 30 days, a half month 15 days, and
     a week-based period its exact number of days. For multi-month unit periods (every 2 months,
-    quarterly) the leftover whole months and odd days together form the fraction.
+    quarterly) the leftover whole months and odd days together form the fraction. For semimonthly
+    schedules ``grid_day`` (the day of month of the first payment; default: ``payment``'s) fixes the
+    grid the half months are counted back along.
     """
     if payment < advance:
         raise ValueError(f"payment date {payment} is before the advance {advance}")
@@ -120,7 +136,8 @@ def unit_time(advance: date, payment: date, frequency: Frequency) -> UnitTime:
         return UnitTime(months // unit, fraction)
     halves = 0
     current = payment
-    while _half_month_back(current) >= advance:
-        current = _half_month_back(current)
+    high = semimonthly_high_day(grid_day if grid_day is not None else payment.day)
+    while _half_month_back(current, high) >= advance:
+        current = _half_month_back(current, high)
         halves += 1
     return UnitTime(halves, Decimal((current - advance).days) / 15)

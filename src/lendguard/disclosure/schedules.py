@@ -74,10 +74,11 @@ def appendix_j_rate(advanced: Decimal, start_date: date, frequency: Frequency, s
     """Regulation Z Appendix J actuarial APR of a single advance repaid by payment streams."""
     _check_money("amount_advanced", advanced, positive=True)
     flows = [TimedFlow(-advanced, ZERO)]
+    grid_day = streams[0].first_date.day if streams else None  # the loan's payment grid (semimonthly)
     for stream in streams:
         _check_money("payment", stream.amount)
         for when in payment_dates(stream.first_date, stream.count, frequency):
-            time = unit_time(start_date, when, frequency)
+            time = unit_time(start_date, when, frequency, grid_day)
             flows.append(TimedFlow(stream.amount, Decimal(time.periods), time.fraction))
     return rate_result(flows, PERIODS_PER_YEAR[frequency])
 

@@ -29,6 +29,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "lendguard.web.disclosure",
     "lendguard.web.privacy",
     "lendguard.web.intel",
+    "lendguard.web.gateway",
 )
 
 
