@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lendguard.cli import build_cli
-from lendguard.intel.contract_model import normalise_email, normalise_phone, parse_timestamp
+from lendguard.intel.columns import parse
+from lendguard.intel.contract_model import Column, normalise_email, normalise_phone, parse_timestamp
 from lendguard.intel.ingest import InputError, read_input
 
 
@@ -119,3 +124,77 @@ def test_cli_detect_writes_json_and_refuses_bad_input(small_copy: Path, tmp_path
     assert "complaints.csv, line 3, column filed_at" in result.output
     assert not bad_out.exists()
     assert list(tmp_path.glob(".bad.json*")) == []
+
+
+# The vectorised column parsers (Arrow/NumPy) accept and produce exactly what the pure reference does.
+_TS = st.one_of(
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31)).map(
+        lambda d: d.isoformat(sep=random_sep(d))
+    ),
+    st.datetimes(
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2099, 12, 31),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]),
+    ).map(lambda d: d.isoformat(timespec="seconds")),
+    st.dates(min_value=date(1971, 1, 1)).map(str),
+    st.sampled_from(
+        ["2026-02-30T10:00:00", "2026-13-01", "2025-06-10T24:00:00", "2025-06-10T10", "20250610", "x", " "]
+    ),
+    st.text(alphabet="0123456789-:T+Z. ", max_size=25),
+)
+
+
+def random_sep(d: datetime) -> str:
+    return "T" if d.second % 2 else " "
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_TS, min_size=1, max_size=10))
+def test_vectorised_timestamps_equal_the_reference(cells: list[str]) -> None:
+    values, _, bad = parse(Column("t", "timestamp"), pa.array(cells, type=pa.string()))
+    expected = [None if c.strip() == "" else parse_timestamp(c.strip()) for c in cells]
+    first_bad = next((i for i, (c, e) in enumerate(zip(cells, expected, strict=True)) if c.strip() and e is None), None)
+    assert bad == first_bad
+    got = values.to_pylist()
+    for cell, want, have in zip(cells, expected, got, strict=True):
+        if want is not None or cell.strip() == "":
+            assert have == want, cell
+
+
+_PHONE = st.one_of(
+    st.text(alphabet="0123456789 +-().", max_size=20),
+    st.from_regex(r"\A(\+86|0086|86)? ?1[3-9]\d-?\d{4}-?\d{4}\Z"),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_PHONE, min_size=1, max_size=10))
+def test_vectorised_phones_equal_the_reference(cells: list[str]) -> None:
+    values, _, bad = parse(Column("p", "phone"), pa.array(cells, type=pa.string()))
+    expected = [None if c.strip() == "" else normalise_phone(c.strip()) for c in cells]
+    first_bad = next((i for i, (c, e) in enumerate(zip(cells, expected, strict=True)) if c.strip() and e is None), None)
+    assert bad == first_bad
+    for want, have in zip(expected, values.to_pylist(), strict=True):
+        if want is not None:
+            assert have == want
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.emails(), st.text(alphabet="ab@. C", max_size=12)), min_size=1, max_size=8))
+def test_vectorised_emails_equal_the_reference(cells: list[str]) -> None:
+    values, _, bad = parse(Column("e", "email"), pa.array(cells, type=pa.string()))
+    expected = [None if c.strip() == "" else normalise_email(c) for c in cells]
+    first_bad = next((i for i, (c, e) in enumerate(zip(cells, expected, strict=True)) if c.strip() and e is None), None)
+    assert bad == first_bad
+    for want, have in zip(expected, values.to_pylist(), strict=True):
+        if want is not None:
+            assert have == want
+
+
+def test_bad_utf8_is_named(small_copy: Path) -> None:
+    path = small_copy / "phone_changes.csv"
+    path.write_bytes(path.read_bytes().replace(b"B002", b"B\xff02"))
+    with pytest.raises(InputError) as caught:
+        read_input(small_copy)
+    assert (caught.value.file, caught.value.line, caught.value.problem) == ("phone_changes.csv", 3, "not UTF-8")

@@ -42,7 +42,7 @@ class DetectionConfig:
 
     threshold: float = 0.5
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    min_ring_borrowers: int = 3  # smaller groups (a couple, a family) are never reported
+    min_ring_borrowers: int = 2  # a lone borrower is never a ring; pairs still need strong signals to score
     max_indicator_borrowers: int = 1000  # a number behind more borrowers is a hub (e.g. a hotline)
     segment_prefix: int = 9  # shared leading digits of a bulk-bought block (100 numbers)
     min_segment_borrowers: int = 3

@@ -8,21 +8,16 @@ column; nothing is written by the caller in that case.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from lendguard.intel.contract_model import (
-    FILES,
-    Column,
-    FileSpec,
-    normalise_email,
-    normalise_phone,
-    parse_timestamp,
-)
+from lendguard.intel.columns import parse
+from lendguard.intel.contract_model import FILES, Column, FileSpec
 
 
 class InputError(Exception):
@@ -76,16 +71,25 @@ def _ragged_row(path: Path) -> InputError:
     return InputError(path.name, None, None, "not a readable CSV file")
 
 
-def _read(path: Path) -> pa.Table:
+def _diagnose(path: Path) -> InputError:
+    """Why Arrow could not read ``path``: bad UTF-8 or a row with the wrong number of fields."""
+    raw = path.read_bytes()
     try:
-        raw = path.read_bytes()
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(path.name, line, None, "not UTF-8") from exc
-    if not raw.strip():
+        return InputError(path.name, raw[: exc.start].count(b"\n") + 1, None, "not UTF-8")
+    return _ragged_row(path)
+
+
+def _read(path: Path) -> pa.Table:
+    """Every cell of ``path`` as text (empty string for an empty cell)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError as exc:
+        raise _diagnose(path) from exc
+    if not header:
         raise InputError(path.name, 1, None, "empty file (a header row is required)")
-    header = next(csv.reader([raw.decode("utf-8").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")]))
     try:
         return pacsv.read_csv(
             path,
@@ -96,24 +100,7 @@ def _read(path: Path) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise _ragged_row(path) from exc
-
-
-def _as_text(table: pa.Table, name: str) -> list[str]:
-    column = table.column(name).cast(pa.string())
-    return ["" if v is None else v for v in column.to_pylist()]
-
-
-def _parser(column: Column) -> Callable[[str], object]:
-    if column.kind == "phone":
-        return normalise_phone
-    if column.kind == "email":
-        return normalise_email
-    if column.kind == "timestamp":
-        return parse_timestamp
-    if column.kind == "enum":
-        return lambda v: v if v in column.values else None
-    return lambda v: v
+        raise _diagnose(path) from exc
 
 
 _PROBLEM = {
@@ -124,26 +111,18 @@ _PROBLEM = {
 
 
 def _column(path: Path, table: pa.Table, column: Column) -> pa.Array:
-    """Parse one column; raise on the first bad cell."""
-    cells = _as_text(table, column.name)
-    parse = _parser(column)
-    cache: dict[str, object] = {}
-    out: list[object] = []
-    for index, cell in enumerate(cells):
-        value = cell.strip() if column.kind != "text" else cell
-        if value == "":
-            if column.required:
-                raise InputError(path.name, _line_of(path, index), column.name, "required value is empty")
-            out.append(None)
-            continue
-        parsed = cache.get(value, cache)
-        if parsed is cache:
-            parsed = cache[value] = parse(value)
-        if parsed is None:
-            problem = _PROBLEM.get(column.kind, f"must be one of {', '.join(sorted(column.values))}")
-            raise InputError(path.name, _line_of(path, index), column.name, f"{problem}: {value!r}")
-        out.append(parsed)
-    return pa.array(out, type=pa.int64() if column.kind == "timestamp" else pa.string())
+    """Parse one column; raise on the first empty required cell or bad cell, whichever comes first."""
+    raw = table.column(column.name).combine_chunks()
+    values, missing, bad = parse(column, raw)
+    problems = [(i, p) for i, p in ((missing, "missing"), (bad, "bad")) if i is not None]
+    if not problems:
+        return values
+    index, kind = min(problems)
+    if kind == "missing":
+        raise InputError(path.name, _line_of(path, index), column.name, "required value is empty")
+    value = str(raw[index].as_py()).strip()
+    problem = _PROBLEM.get(column.kind, f"must be one of {', '.join(sorted(column.values))}")
+    raise InputError(path.name, _line_of(path, index), column.name, f"{problem}: {value!r}")
 
 
 def _empty(spec: FileSpec) -> pa.Table:
@@ -163,7 +142,7 @@ def read_file(path: Path, spec: FileSpec) -> pa.Table:
     if spec.id_column is not None:
         row_ids = arrays[spec.id_column]
     else:
-        row_ids = pa.array([str(i + 2) for i in range(table.num_rows)], type=pa.string())
+        row_ids = pc.cast(pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64)), pa.string())
     return pa.table({"row_id": row_ids, **arrays})
 
 

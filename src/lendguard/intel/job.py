@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lendguard.analytics.backend import Backend, sql_list
 from lendguard.intel.config_model import DetectionConfig
 from lendguard.intel.graph_model import components
 from lendguard.intel.ingest import InputTables
 from lendguard.intel.scoring_model import RingRows, document, score_ring
-from lendguard.intel.template_model import cluster_texts
+from lendguard.intel.template_model import ARROW_NOT_WORD, cluster_normalised
 
 Progress = Callable[[str], None]
 
@@ -120,9 +121,12 @@ JOIN complaints q ON q.borrower_id = c.borrower_id AND q.filed_at >= r.t AND q.f
 
 def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
     """Add the ``template`` column: the complaint id heading the text's near-duplicate cluster."""
-    texts = ["" if t is None else t for t in complaints.column("text").to_pylist()]
+    texts = pc.fill_null(complaints.column("text"), "")
+    folded = pc.replace_substring_regex(
+        pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC")), pattern=ARROW_NOT_WORD, replacement=""
+    )
     ids = complaints.column("row_id").to_pylist()
-    labels = cluster_texts(texts, config.template)
+    labels = cluster_normalised(folded.to_pylist(), config.template)
     column = pa.array([ids[label] if label >= 0 else None for label in labels], type=pa.string())
     return complaints.append_column("template", column)
 

@@ -9,6 +9,7 @@ use to recognise anti-collection agencies (issue 6; DESIGN.md §1).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,10 +35,17 @@ class TemplateParams:
     seed: int = 20260
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def normalise_text(text: str) -> str:
     """NFKC-folded, lower-cased letters and digits only (punctuation and spaces carry no template)."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in folded if ch.isalnum())
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+# The same folding as Arrow compute functions (RE2 and utf8proc run it in C++ on a whole column); the
+# job uses this, tests check that both give the same strings.
+ARROW_NOT_WORD = r"[^\p{L}\p{N}]+"
 
 
 def _shingle_hashes(texts: Sequence[str], k: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
@@ -79,15 +87,44 @@ def signatures(texts: Sequence[str], params: TemplateParams) -> npt.NDArray[np.u
     return out
 
 
+def _similar_pairs(sig: npt.NDArray[np.uint64], params: TemplateParams) -> list[tuple[int, int]]:
+    """Pairs (bucket head, other member) that share an LSH bucket and are similar enough, deduplicated."""
+    heads: list[npt.NDArray[np.int64]] = []
+    others: list[npt.NDArray[np.int64]] = []
+    for band in range(params.bands):
+        block = np.ascontiguousarray(sig[:, band * params.rows : (band + 1) * params.rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * params.rows))).ravel()
+        order = np.argsort(keys, kind="stable").astype(np.int64)
+        sorted_keys = keys[order]
+        new_bucket = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
+        bucket_start = np.maximum.accumulate(np.where(new_bucket, np.arange(len(order)), 0))
+        member = ~new_bucket  # every member but the first of its bucket is paired with the first
+        heads.append(order[bucket_start[member]])
+        others.append(order[member])
+    if not heads:
+        return []
+    a = np.concatenate(heads)
+    b = np.concatenate(others)
+    pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1), axis=0)
+    if len(pairs) == 0:
+        return []
+    similar = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1) >= params.similarity
+    return [(int(x), int(y)) for x, y in pairs[similar]]
+
+
 def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
     """Cluster label per text: the index of the cluster's first text, or -1 for a text with no twin.
 
     Candidate pairs come from LSH buckets (texts equal on all ``rows`` values of a band); a pair is
     joined only when its estimated Jaccard similarity is at least ``params.similarity``.
     """
-    normalised = [normalise_text(t) for t in texts]
+    return cluster_normalised([normalise_text(t) for t in texts], params)
+
+
+def cluster_normalised(normalised: Sequence[str], params: TemplateParams) -> list[int]:
+    """:func:`cluster_texts` on texts already passed through :func:`normalise_text` (or an equivalent)."""
     eligible = [i for i, t in enumerate(normalised) if len(t) >= params.min_chars]
-    labels = [-1] * len(texts)
+    labels = [-1] * len(normalised)
     if len(eligible) < 2:
         return labels
     distinct: dict[str, int] = {}
@@ -96,21 +133,8 @@ def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
     unique_texts = list(distinct)
     sig = signatures(unique_texts, params)
     union = UnionFind(len(unique_texts))
-    for band in range(params.bands):
-        block = np.ascontiguousarray(sig[:, band * params.rows : (band + 1) * params.rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * params.rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-        ends = np.append(starts[1:], len(order))
-        for start, end in zip(starts, ends, strict=True):
-            if end - start < 2:
-                continue
-            head = int(order[start])
-            for other in order[start + 1 : end]:
-                similar = float(np.mean(sig[head] == sig[int(other)]))
-                if similar >= params.similarity:
-                    union.union(head, int(other))
+    for a, b in _similar_pairs(sig, params):
+        union.union(a, b)
     roots = [union.find(i) for i in range(len(unique_texts))]
     sizes: dict[int, int] = {}
     for i in eligible:
