@@ -42,6 +42,7 @@ def _fail(exc: InputError) -> typer.Exit:
 def register(root: typer.Typer) -> None:
     policy = typer.Typer(help="Contact-policy engine: decide contacts before they happen.", no_args_is_help=True)
     root.add_typer(policy, name="policy")
+    register_screen_list(policy)
 
     @policy.command("check")
     def check(
@@ -68,3 +69,31 @@ def register(root: typer.Typer) -> None:
         except InputError as exc:
             raise _fail(exc) from None
         typer.echo(json.dumps(chosen.describe(), ensure_ascii=False, indent=2))
+
+
+def register_screen_list(policy: typer.Typer) -> None:
+    """Add ``policy screen-list`` (kept apart so the DuckDB import happens only when it runs)."""
+
+    @policy.command("screen-list")
+    def screen_list_cmd(
+        pack: str = typer.Option(..., "--pack", help=PACK_HELP),
+        plan: Path = typer.Option(..., "--plan", help="CSV of planned contacts (see docs/policy.md)."),
+        history: Path = typer.Option(..., "--history", help="CSV of past attempts (collection_attempts.csv works)."),
+        out: Path = typer.Option(..., "--out", help="CSV of decisions to write."),
+        threads: int = typer.Option(None, "--threads", help="DuckDB threads (default: all cores)."),
+    ) -> None:
+        """Decide a day's dialer list against history in one vectorised DuckDB pass; writes decisions.csv."""
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from lendguard.collections.screen_list import screen_list
+
+        try:
+            chosen = make_pack(pack)
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err) as bar:
+                task = bar.add_task("screening", total=None)
+                count = screen_list(
+                    chosen, plan, history, out, threads=threads, progress=lambda s: bar.update(task, description=s)
+                )
+        except InputError as exc:
+            raise _fail(exc) from None
+        err.print(f"{count} decisions written to {out}")
