@@ -70,8 +70,9 @@ def _half_month_back(day: date, high_day: int) -> date:
     stepping back from it lands on the 16th, not the 13th.
     """
     nominal = high_day if _is_month_end(day) and day.day < high_day else day.day
-    if nominal > 15:
+    if nominal != high_day - 15 and nominal > 15:  # the grid's high day (or a late off-grid day)
         return day.replace(day=nominal - 15)
+    # The grid's low day (or an early off-grid day): back to last month's day 15 later (clamped).
     previous = add_months(day, -1, day_of_month=1)
     last = calendar.monthrange(previous.year, previous.month)[1]
     return previous.replace(day=min(nominal + 15, last))
