@@ -8,7 +8,9 @@ not at all. So a query is billed exactly once, never when refused, and a balance
 
 from __future__ import annotations
 
+import threading
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -102,6 +104,12 @@ class GatewayService(Detection):
         super().__init__(engine, clock, audit, tenancy, signer, defaults)
         self.consent = consent
         self.provider = provider
+        # SQLite has one writer at a time; its busy handler polls with sleeps, which under many
+        # concurrent requests turns into long tails. Queue this process's writers on a mutex instead
+        # (other processes still meet the busy timeout). PostgreSQL queues on the client's row lock.
+        self._writers: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     # -- the query ----------------------------------------------------------------------------------
     def query(
@@ -123,7 +131,7 @@ class GatewayService(Detection):
         signed = (
             claims is not None and token_bureau is not None and self.signer.verify(token_bureau, payload, signature)
         )
-        with self.engine.begin() as conn:
+        with self._writers, self.engine.begin() as conn:
             repo = GatewayRepository(conn)
             client = self._client_for(repo, principal, claims)
             bureau_id = int(client["institution_id"])
