@@ -150,3 +150,24 @@ def test_forged_checkpoint_signature_is_caught(
     )
     code, out = run_verify(container, monkeypatch)
     assert code == 1 and f"institution {chain}, entry 15: checkpoint signature does not verify" in out
+
+
+@pytest.mark.parametrize("tamper", ["modify", "delete", "none"])
+def test_parallel_walk_finds_the_same_first_break(
+    container: Container, chain: int, monkeypatch: pytest.MonkeyPatch, tamper: str
+) -> None:
+    import lendguard.platform.audit_verify as audit_verify
+
+    if tamper == "modify":
+        execute(container, "UPDATE event_log SET purpose = 'marketing' WHERE institution_id = :i AND seq = 19", i=chain)
+    elif tamper == "delete":
+        execute(container, "DELETE FROM event_log WHERE institution_id = :i AND seq = 13", i=chain)
+    seed = container.settings.security.signing_seed.reveal()
+    with container.engine.connect() as conn:
+        serial = audit_verify.verify(conn, seed, chain)
+    monkeypatch.setattr(audit_verify, "PARALLEL_MIN", 5)  # force 3 ranges of the 25-entry chain
+    with container.engine.connect().execution_options(read_only=True) as conn:
+        parallel = audit_verify.verify(conn, seed, chain, workers=3)
+    assert parallel.entries == serial.entries
+    assert parallel.breaks == serial.breaks
+    assert parallel.ok is (tamper == "none")

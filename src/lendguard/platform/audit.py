@@ -38,6 +38,10 @@ chain_heads = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("head_hash", sa.String(64), nullable=False),
     sa.Column("updated_at", UTC_TS, nullable=False),
+    # Where and when the last signed checkpoint was taken (kept on the locked head row, so deciding
+    # whether the next append is due for a checkpoint costs no extra query).
+    sa.Column("checkpoint_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("checkpoint_at", UTC_TS, nullable=True),
 )
 
 # A checkpoint is the institution's Ed25519 signature over (seq, entry_hash) of its chain: rewriting
@@ -109,7 +113,8 @@ class AuditLog:
             return []
         # SQLite keeps no offset: store UTC so the stored instant and the hashed one are the same.
         at = at.astimezone(UTC)
-        seq, prev = self._lock_head(conn, institution_id, at)
+        seq, prev, checkpoint_seq, checkpoint_at = self._lock_head(conn, institution_id, at)
+        stamp = _bind_timestamp(conn, at)
         rows = []
         seqs = []
         for event in events:
@@ -124,30 +129,37 @@ class AuditLog:
                 prev_hash=prev,
             )
             rows.append(
-                {
-                    "institution_id": institution_id,
-                    "seq": seq,
-                    "at": at,
-                    "actor": event.actor,
-                    "action": event.action,
-                    "subject_ref": event.subject_ref,
-                    "object_type": event.object_type,
-                    "object_id": event.object_id,
-                    "purpose": event.purpose,
-                    "detail": detail_text,
-                    "prev_hash": prev,
-                    "entry_hash": digest,
-                }
+                (
+                    institution_id,
+                    seq,
+                    stamp,
+                    event.actor,
+                    event.action,
+                    event.subject_ref,
+                    event.object_type,
+                    event.object_id,
+                    event.purpose,
+                    detail_text,
+                    prev,
+                    digest,
+                )
             )
             seqs.append(seq)
             prev = digest
-        conn.execute(event_log.insert(), rows)
-        conn.execute(
-            chain_heads.update()
-            .where(chain_heads.c.institution_id == institution_id)
-            .values(seq=seq, head_hash=prev, updated_at=at)
-        )
-        self._maybe_checkpoint(conn, institution_id, seq, prev, at)
+        # Plain DBAPI executemany: SQLAlchemy's per-row parameter processing cost more than the hashing.
+        conn.exec_driver_sql(_insert_sql(conn), rows)
+        values: dict[str, Any] = {"seq": seq, "head_hash": prev, "updated_at": at}
+        if checkpoint_due(
+            seq=seq,
+            at=at,
+            last_seq=checkpoint_seq,
+            last_at=checkpoint_at,
+            every=self.checkpoint_every,
+            minutes=self.checkpoint_minutes,
+        ):
+            self.checkpoint(conn, institution_id, seq, prev, at)
+            values.update(checkpoint_seq=seq, checkpoint_at=at)
+        conn.execute(chain_heads.update().where(chain_heads.c.institution_id == institution_id).values(**values))
         return seqs
 
     def entries_for_subject(self, conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
@@ -172,50 +184,62 @@ class AuditLog:
             )
         )
 
-    def _maybe_checkpoint(self, conn: Connection, institution_id: int, seq: int, head_hash: str, at: datetime) -> None:
-        last = conn.execute(
-            sa.select(checkpoints.c.seq, checkpoints.c.at)
-            .where(checkpoints.c.institution_id == institution_id)
-            .order_by(checkpoints.c.seq.desc())
-            .limit(1)
-        ).first()
-        last_seq, last_at = (int(last.seq), _aware(last.at)) if last is not None else (0, None)
-        if last is None and seq < self.checkpoint_every:
-            # Time-based checkpoints count from the chain's first entry.
-            first_at = conn.execute(
-                sa.select(event_log.c.at).where(event_log.c.institution_id == institution_id, event_log.c.seq == 1)
-            ).scalar()
-            last_at = _aware(first_at) if first_at is not None else None
-        if checkpoint_due(
-            seq=seq,
-            at=at,
-            last_seq=last_seq,
-            last_at=last_at,
-            every=self.checkpoint_every,
-            minutes=self.checkpoint_minutes,
-        ):
-            self.checkpoint(conn, institution_id, seq, head_hash, at)
-
-    def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> tuple[int, str]:
-        query = sa.select(chain_heads.c.seq, chain_heads.c.head_hash).where(
-            chain_heads.c.institution_id == institution_id
-        )
+    def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> tuple[int, str, int, datetime | None]:
+        """Lock the chain head; return (seq, head hash, last checkpoint seq, last checkpoint time)."""
+        query = sa.select(
+            chain_heads.c.seq, chain_heads.c.head_hash, chain_heads.c.checkpoint_seq, chain_heads.c.checkpoint_at
+        ).where(chain_heads.c.institution_id == institution_id)
         if conn.dialect.name != "sqlite":
             query = query.with_for_update()
         row = conn.execute(query).first()
-        if row is not None:
-            return int(row.seq), str(row.head_hash)
-        # First entry of this chain: create the head, tolerating a concurrent creator (ON CONFLICT DO
-        # NOTHING), then read it back under the row lock: whoever created it, we now queue behind it.
-        values = {"institution_id": institution_id, "seq": 0, "head_hash": GENESIS_HASH, "updated_at": at}
-        insert = (
-            sqlite.insert(chain_heads).values(**values).on_conflict_do_nothing()
-            if conn.dialect.name == "sqlite"
-            else postgresql.insert(chain_heads).values(**values).on_conflict_do_nothing()
-        )
-        conn.execute(insert)
-        row = conn.execute(query).one()
-        return int(row.seq), str(row.head_hash)
+        if row is None:
+            # First entry of this chain: create the head, tolerating a concurrent creator (ON CONFLICT DO
+            # NOTHING), then read it back under the row lock: whoever created it, we now queue behind it.
+            # The chain's start is the origin of the time-based checkpoint interval.
+            values = {
+                "institution_id": institution_id,
+                "seq": 0,
+                "head_hash": GENESIS_HASH,
+                "updated_at": at,
+                "checkpoint_seq": 0,
+                "checkpoint_at": at,
+            }
+            insert = (
+                sqlite.insert(chain_heads).values(**values).on_conflict_do_nothing()
+                if conn.dialect.name == "sqlite"
+                else postgresql.insert(chain_heads).values(**values).on_conflict_do_nothing()
+            )
+            conn.execute(insert)
+            row = conn.execute(query).one()
+        last_at = _aware(row.checkpoint_at) if row.checkpoint_at is not None else None
+        return int(row.seq), str(row.head_hash), int(row.checkpoint_seq), last_at
+
+
+_COLUMNS = (
+    "institution_id",
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "subject_ref",
+    "object_type",
+    "object_id",
+    "purpose",
+    "detail",
+    "prev_hash",
+    "entry_hash",
+)
+
+
+def _insert_sql(conn: Connection) -> str:
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return f"INSERT INTO event_log ({', '.join(_COLUMNS)}) VALUES ({', '.join([marker] * len(_COLUMNS))})"
+
+
+def _bind_timestamp(conn: Connection, at: datetime) -> Any:
+    """The timestamp as the dialect stores it (SQLAlchemy's own bind processing, applied once)."""
+    processor = event_log.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return processor(at) if processor is not None else at
 
 
 def _aware(value: datetime) -> datetime:

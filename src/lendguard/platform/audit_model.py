@@ -10,6 +10,10 @@ from typing import Any
 
 GENESIS_HASH = "0" * 64
 
+# Built once: ``json.dumps`` with options constructs a new encoder per call, which dominated bulk appends.
+_DETAIL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_escape = json.encoder.encode_basestring  # the C escaper json.dumps(..., ensure_ascii=False) uses for str
+
 
 @dataclass(frozen=True)
 class AuditEvent:
@@ -30,7 +34,7 @@ class AuditEvent:
 
 def canonical_detail(detail: dict[str, Any]) -> str:
     """Deterministic JSON text of ``detail`` (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _DETAIL_ENCODER.encode(detail)
 
 
 def canonical_timestamp(at: datetime) -> str:
@@ -68,9 +72,13 @@ def entry_hash(
 
 
 def chain_hash_text(fields: list[str]) -> str:
-    """SHA-256 of the canonical JSON array of an entry's fields (shared by append and verify)."""
-    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()
+    """SHA-256 of the canonical JSON array of an entry's fields (shared by append and verify).
+
+    The text equals ``json.dumps(fields, ensure_ascii=False, separators=(",", ":"))`` for a list of
+    strings, built with the C string escaper directly: the generic encoder's per-call set-up was most
+    of the cost of verifying a million entries.
+    """
+    return hashlib.sha256(("[" + ",".join(map(_escape, fields)) + "]").encode("utf-8")).hexdigest()
 
 
 def checkpoint_message(*, institution_id: int, seq: int, entry_hash: str, at: datetime) -> bytes:

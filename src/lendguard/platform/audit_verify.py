@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +28,11 @@ from sqlalchemy.engine import Connection
 
 from lendguard.platform.audit import chain_heads, checkpoints, institution_signing_key
 from lendguard.platform.audit_model import GENESIS_HASH, chain_hash_text, checkpoint_message
+from lendguard.platform.db import make_engine
 from lendguard.platform.store import event_log, institutions
 
 FETCH = 20_000
+PARALLEL_MIN = 200_000
 
 
 @dataclass(frozen=True)
@@ -74,51 +78,64 @@ def _pg_ts(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _rows(conn: Connection, institution_id: int) -> Iterator[tuple[Any, ...]]:
-    """Raw rows of one chain in seq order (driver values: fast enough for millions of entries)."""
+def _rows(conn: Connection, institution_id: int, lo: int = 1, hi: int | None = None) -> Iterator[tuple[Any, ...]]:
+    """Raw rows of one chain (``lo <= seq <= hi``) in seq order, as driver values."""
     cols = "seq, at, actor, action, subject_ref, object_type, object_id, purpose, detail, prev_hash, entry_hash"
-    sql = f"SELECT {cols} FROM event_log WHERE institution_id = {int(institution_id)} ORDER BY seq"
-    if conn.dialect.name == "postgresql":
-        # A server-side cursor streams instead of loading the whole chain in memory.
-        result = conn.execution_options(stream_results=True, yield_per=FETCH).exec_driver_sql(sql)
-    else:
-        result = conn.exec_driver_sql(sql)
-    while True:
-        batch = result.fetchmany(FETCH)
-        if not batch:
-            return
+    where = f"institution_id = {int(institution_id)} AND seq >= {int(lo)}"
+    if hi is not None:
+        where += f" AND seq <= {int(hi)}"
+    sql = f"SELECT {cols} FROM event_log WHERE {where} ORDER BY seq"
+    if conn.dialect.name == "sqlite":
+        # The raw sqlite3 cursor: SQLAlchemy's row objects cost as much as the hashing over 1M rows.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(FETCH):
+                yield from batch
+        finally:
+            cursor.close()
+        return
+    # A server-side cursor streams instead of loading the whole chain in memory.
+    result = conn.execution_options(stream_results=True, yield_per=FETCH).exec_driver_sql(sql)
+    while batch := result.fetchmany(FETCH):
         yield from (tuple(r) for r in batch)
 
 
-def verify_chain(conn: Connection, institution_id: int, signing_seed: str) -> tuple[int, int, list[Break]]:
-    """Verify one institution's chain; return (entries, checkpoints, breaks sorted by seq)."""
-    breaks: list[Break] = []
+@dataclass
+class Walk:
+    """What one pass over a range of a chain found."""
+
+    count: int = 0
+    first_break: Break | None = None
+    at_checkpoints: dict[int, str] = field(default_factory=dict)
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+
+
+def walk_range(conn: Connection, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int]) -> Walk:
+    """Check seq contiguity, links and hashes of entries ``lo..hi``; collect hashes at ``wanted`` seqs."""
     ts = _sqlite_ts if conn.dialect.name == "sqlite" else _pg_ts
-    signed = {
-        int(r.seq): r
-        for r in conn.execute(
-            sa.select(checkpoints).where(checkpoints.c.institution_id == institution_id).order_by(checkpoints.c.seq)
-        )
-    }
-    hashes_at_checkpoints: dict[int, str] = {}
-    expected = 1
-    prev = GENESIS_HASH
-    count = 0
-    prefix = str(institution_id)
-    for seq, at, actor, action, subject, otype, oid, purpose, detail, prev_hash, stored in _rows(conn, institution_id):
-        seq = int(seq)
-        count += 1
-        if not breaks:
+    if lo == 1:
+        prev = GENESIS_HASH
+    else:  # the hash the first entry of the range must link to (a missing one is the previous range's break)
+        found = conn.execute(
+            sa.select(event_log.c.entry_hash).where(
+                event_log.c.institution_id == institution_id, event_log.c.seq == lo - 1
+            )
+        ).scalar()
+        prev = str(found) if found is not None else ""
+    walk = Walk(last_seq=lo - 1, last_hash=prev)
+    expected, prefix = lo, str(institution_id)
+    for seq, at, actor, action, subject, otype, oid, purpose, detail, prev_hash, stored in _rows(
+        conn, institution_id, lo, hi
+    ):
+        walk.count += 1
+        if walk.first_break is None:
             if seq != expected:
-                breaks.append(Break(institution_id, expected, f"entry missing (next stored entry is {seq})"))
-            elif prev_hash != prev:
-                breaks.append(
-                    Break(
-                        institution_id,
-                        seq,
-                        "prev_hash does not match the entry before it (inserted, deleted or reordered)",
-                    )
-                )
+                walk.first_break = Break(institution_id, expected, f"entry missing (next stored entry is {seq})")
+            elif prev_hash != prev and (prev or lo == 1):
+                reason = "prev_hash does not match the entry before it (inserted, deleted or reordered)"
+                walk.first_break = Break(institution_id, seq, reason)
             else:
                 fields = [
                     prefix,
@@ -134,12 +151,63 @@ def verify_chain(conn: Connection, institution_id: int, signing_seed: str) -> tu
                     prev_hash,
                 ]
                 if chain_hash_text(fields) != stored:
-                    breaks.append(Break(institution_id, seq, "content does not match its hash (modified or moved)"))
-        if seq in signed:
-            hashes_at_checkpoints[seq] = str(stored)
-        prev = str(stored)
+                    reason = "content does not match its hash (modified or moved)"
+                    walk.first_break = Break(institution_id, seq, reason)
+        if seq in wanted:
+            walk.at_checkpoints[seq] = stored
+        prev = stored
         expected = seq + 1
-    last = expected - 1
+    walk.last_seq, walk.last_hash = expected - 1, prev
+    if hi is not None and walk.first_break is None and walk.last_seq < hi:
+        walk.first_break = Break(institution_id, walk.last_seq + 1, "entry missing (deleted)")
+    return walk
+
+
+def _walk_in_worker(url: str, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int]) -> Walk:
+    engine = make_engine(url)
+    try:
+        with engine.connect().execution_options(read_only=True) as conn:
+            return walk_range(conn, institution_id, lo, hi, wanted)
+    finally:
+        engine.dispose()
+
+
+def _walk(conn: Connection, institution_id: int, wanted: frozenset[int], workers: int) -> Walk:
+    """Walk the whole chain, split into ``workers`` seq ranges walked in parallel processes when long."""
+    top = conn.execute(sa.select(sa.func.max(event_log.c.seq)).where(event_log.c.institution_id == institution_id))
+    max_seq = int(top.scalar() or 0)
+    url = conn.engine.url
+    if workers <= 1 or max_seq < PARALLEL_MIN or url.database in (None, "", ":memory:"):
+        return walk_range(conn, institution_id, 1, None, wanted)
+    step = -(-max_seq // workers)
+    bounds = [(lo, min(lo + step - 1, max_seq) if lo + step <= max_seq else None) for lo in range(1, max_seq + 1, step)]
+    text = url.render_as_string(hide_password=False)
+    # fork: the workers build their own engines from the URL; nothing of the parent's pool is used.
+    with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("fork")) as pool:
+        jobs = [pool.submit(_walk_in_worker, text, institution_id, lo, hi, wanted) for lo, hi in bounds]
+        parts = [job.result() for job in jobs]
+    total = Walk(count=sum(p.count for p in parts), last_seq=parts[-1].last_seq, last_hash=parts[-1].last_hash)
+    breaks = [p.first_break for p in parts if p.first_break is not None]
+    total.first_break = min(breaks, key=lambda b: b.seq) if breaks else None
+    for part in parts:
+        total.at_checkpoints.update(part.at_checkpoints)
+    return total
+
+
+def verify_chain(
+    conn: Connection, institution_id: int, signing_seed: str, workers: int = 1
+) -> tuple[int, int, list[Break]]:
+    """Verify one institution's chain; return (entries, checkpoints, breaks sorted by seq)."""
+    signed = {
+        int(r.seq): r
+        for r in conn.execute(
+            sa.select(checkpoints).where(checkpoints.c.institution_id == institution_id).order_by(checkpoints.c.seq)
+        )
+    }
+    walk = _walk(conn, institution_id, frozenset(signed), workers)
+    breaks = [walk.first_break] if walk.first_break is not None else []
+    hashes_at_checkpoints = walk.at_checkpoints
+    last, prev, count = walk.last_seq, walk.last_hash, walk.count
     head = conn.execute(sa.select(chain_heads).where(chain_heads.c.institution_id == institution_id)).first()
     if head is not None and (int(head.seq) != last or head.head_hash != prev):
         where = min(int(head.seq), last) + 1 if int(head.seq) != last else last
@@ -162,8 +230,13 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def verify(conn: Connection, signing_seed: str, institution_id: int | None = None) -> VerifyReport:
-    """Verify every chain (or one institution's); the report lists the first break of each chain."""
+def verify(conn: Connection, signing_seed: str, institution_id: int | None = None, workers: int = 1) -> VerifyReport:
+    """Verify every chain (or one institution's); the report lists the first break of each chain.
+
+    ``workers`` > 1 walks long chains (>= 200,000 entries) in that many processes, by seq range.
+    On SQLite pass a connection opened with ``execution_options(read_only=True)`` so the walk takes a
+    read transaction, not the write lock (the workers do).
+    """
     report = VerifyReport()
     ids = (
         [institution_id]
@@ -171,7 +244,7 @@ def verify(conn: Connection, signing_seed: str, institution_id: int | None = Non
         else [int(r[0]) for r in conn.execute(sa.select(institutions.c.id).order_by(institutions.c.id))]
     )
     for inst in ids:
-        entries, cps, breaks = verify_chain(conn, inst, signing_seed)
+        entries, cps, breaks = verify_chain(conn, inst, signing_seed, workers)
         report.entries += entries
         report.checkpoints += cps
         report.institutions += 1

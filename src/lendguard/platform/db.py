@@ -49,8 +49,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front, so two writers never deadlock on a lock upgrade;
-    # busy_timeout then queues them instead of failing with "database is locked".
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy_timeout then queues them instead of failing with "database is locked". Long readers
+    # (``execution_options(read_only=True)``, e.g. audit verification) take a plain read transaction
+    # so they never hold the write lock.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -23,6 +23,7 @@ def register(root: typer.Typer) -> None:
     @audit.command("verify")
     def audit_verify(
         institution: str = typer.Option(None, help="Institution code (default: every institution)."),
+        workers: int = typer.Option(2, min=1, help="Processes walking a long chain (>= 200,000 entries) in parallel."),
     ) -> None:
         """Verify every audit chain and its signed checkpoints; exit 1 naming the first broken entry."""
         from lendguard.platform.audit_verify import verify
@@ -35,8 +36,8 @@ def register(root: typer.Typer) -> None:
                 console.print(f"[red]no institution with code {institution!r}[/red]")
                 raise typer.Exit(2)
             institution_id = int(found["id"])
-        with container.engine.connect() as conn:
-            report = verify(conn, container.settings.security.signing_seed.reveal(), institution_id)
+        with container.engine.connect().execution_options(read_only=True) as conn:
+            report = verify(conn, container.settings.security.signing_seed.reveal(), institution_id, workers)
         summary = f"{report.entries} entries, {report.checkpoints} checkpoints, {report.institutions} institutions"
         if report.ok:
             typer.echo(f"audit log intact: {summary}")
