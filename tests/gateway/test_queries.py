@@ -192,3 +192,31 @@ def test_a_report_holds_no_raw_personal_data(world: World) -> None:
         "outstanding_band",
         "written_off",
     }
+
+
+def test_a_borrower_authorises_and_revokes_only_for_themself(world: World) -> None:
+    from lendguard.platform.model import NotFound, PermissionDenied
+
+    borrower = world.bureau.users[Role.BORROWER]  # subject "bureau-B0001" at the bureau
+    own = world.gateway.issue_authorisation(
+        borrower,
+        client_ref="C01",
+        borrower_ref="bureau-B0001",
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        product=Product.SCORE,
+        expires_at=world.container.clock.now() + timedelta(days=1),
+    )
+    assert [a["ref"] for a in world.gateway.authorisations(borrower, "bureau-B0001")] == [own["id"]]
+    with pytest.raises(PermissionDenied):
+        world.gateway.issue_authorisation(
+            borrower,
+            client_ref="C01",
+            borrower_ref=BORROWER,
+            purpose=Purpose.CREDIT_ASSESSMENT,
+            product=Product.SCORE,
+            expires_at=world.container.clock.now() + timedelta(days=1),
+        )
+    with pytest.raises(NotFound):  # another tenant's borrower: the authorisation does not exist for them
+        world.gateway.revoke_authorisation(world.lender.users[Role.BORROWER], own["id"])
+    world.gateway.revoke_authorisation(borrower, own["id"])
+    assert world.gateway.authorisations(borrower, "bureau-B0001")[0]["revoked_at"] is not None

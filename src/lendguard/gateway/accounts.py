@@ -386,6 +386,7 @@ class Accounts:
 
     def revoke_authorisation(self, principal: Principal, ref: str) -> None:
         """Revoke at once: the next query presenting the token is refused."""
+        self._institution(principal.institution_id)  # warm the cache outside the transaction (SQLite)
         with self.engine.begin() as conn:
             repo = GatewayRepository(conn)
             row = repo.authorisation(principal.institution_id, ref)
