@@ -191,3 +191,30 @@ def test_ids_are_unique_and_references_resolve(rows: Rows) -> None:
     assert {r["attempt_id"] for r in rows("collection_messages")} <= attempts
     for name, key in (("complaints", "complaint_id"), ("call_outcomes", "call_id"), ("loans", "loan_id")):
         assert len({r[key] for r in rows(name)}) == len(rows(name))
+
+
+# The input contract of ring detection (issue 6): required leading columns of each file it reads.
+RING_DETECTION_INPUT = {
+    "borrowers": ["borrower_id", "institution_id", "phone", "email", "registered_at"],
+    "complaints": ["complaint_id", "borrower_id", "institution_id", "filed_at", "channel", "contact_phone",
+                   "contact_email", "text"],
+    "phone_changes": ["borrower_id", "old_phone", "new_phone", "changed_at"],
+    "call_outcomes": ["call_id", "borrower_id", "dialed_phone", "called_at", "outcome", "forwarded_to", "answered_by"],
+    "account_events": ["borrower_id", "at", "kind", "detail"],
+}  # fmt: skip
+
+
+def test_the_world_is_a_valid_ring_detection_input(world: WorldSummary, rows: Rows) -> None:
+    for name, columns in RING_DETECTION_INPUT.items():
+        header = (world.out / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert set(columns) <= set(header), name
+        assert rows(name), name
+        for row in rows(name):
+            for column in columns:
+                if column.endswith("_at") or column == "at":
+                    dt.datetime.fromisoformat(row[column])
+    # Required cells are never empty; optional contact fields sometimes are.
+    for row in rows("complaints"):
+        assert row["complaint_id"] and row["borrower_id"] and row["text"]
+    assert any(not r["contact_phone"] for r in rows("complaints"))
+    assert any(not r["contact_email"] for r in rows("complaints"))
