@@ -54,11 +54,14 @@ def parse_entry(raw: Mapping[str, Any], lang: str) -> Entry:
     unknown = set(context) - CONTEXT_RULES
     if unknown:
         raise LexiconError(f"{entry_id}: unknown context rules {sorted(unknown)}")
+    terms = _strings(raw.get("terms"), f"{entry_id}.terms")
+    if not terms:
+        raise LexiconError(f"{entry_id}.terms: an entry needs at least one term")
     return Entry(
         id=entry_id,
         category=category,
         lang=lang,
-        terms=_strings(raw.get("terms"), f"{entry_id}.terms"),
+        terms=terms,
         severity=severity,
         source=str(raw.get("source", "")),
         context=context,

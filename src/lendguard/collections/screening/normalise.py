@@ -27,6 +27,7 @@ from itertools import chain, compress, repeat
 # Letters spelled one by one ("f u c k", "i.d.i.o.t" after punctuation became spaces): three or more
 # single letters in a row are joined. Two letters ("s b") are handled by explicit lexicon entries.
 _SPACED_LETTERS = re.compile(r"(?<= )(?:[a-z] ){2,}[a-z](?= )")
+_TOKEN = re.compile(r"\S+")
 _DELETE_CATEGORIES = ("Z", "P", "S", "C")
 # Ranges scanned when the tables are built: BMP plus the emoji and CJK extension planes in use.
 _SCAN_RANGES = ((0x0000, 0xFFFF), (0x1F000, 0x1FAFF))
@@ -114,8 +115,11 @@ def compact(text: str, tables: FoldTables) -> str:
 
 def words(text: str, tables: FoldTables) -> str:
     """The words view (fast path, no offsets): `` w1 w2 ... `` with a space at each end."""
-    joined = " " + " ".join(text.translate(tables.words).split()) + " "
-    if joined.count(" ") > 3:
+    parts = text.translate(tables.words).split()
+    if not parts:
+        return " "
+    joined = " " + " ".join(parts) + " "
+    if len(parts) > 2:
         joined = _SPACED_LETTERS.sub(lambda m: m.group().replace(" ", ""), joined)
     return joined
 
@@ -134,33 +138,37 @@ def compact_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
 
 
 def words_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
-    """The words view and its offset map; the same string as :func:`words`."""
-    chars: list[str] = [" "]
-    origin: list[int] = [0]
-    fold = tables.fold_words
-    for i, ch in enumerate(text):
-        for out in fold(ch):
-            if out.isspace():
-                if chars[-1] != " ":
-                    chars.append(" ")
-                    origin.append(i)
-            else:
-                chars.append(out)
-                origin.append(i)
-    if chars[-1] != " ":
-        chars.append(" ")
-        origin.append(len(text))
-    joined = "".join(chars)
-    if joined.count(" ") <= 3:
-        return joined, origin
-    keep = [True] * len(joined)
-    for match in _SPACED_LETTERS.finditer(joined):
-        for k in range(match.start(), match.end()):
-            if joined[k] == " ":
-                keep[k] = False
-    return "".join(c for c, k in zip(joined, keep, strict=True) if k), [
-        o for o, k in zip(origin, keep, strict=True) if k
-    ]
+    """The words view and its offset map; the same string as :func:`words`.
+
+    Works token by token (not character by character): the folded text and its offsets are built in
+    C, then each run of non-space characters is copied with its slice of offsets.
+    """
+    try:
+        pieces = list(map(tables.words.__getitem__, map(ord, text)))
+    except IndexError:  # a code point past the table: slow path
+        pieces = [tables.fold_words(ch) for ch in text]
+    flat = "".join(pieces)
+    if len(flat) == len(text):
+        origin: list[int] = list(range(len(text)))
+    else:
+        origin = list(chain.from_iterable(map(repeat, range(len(text)), map(len, pieces))))
+    out: list[str] = [" "]
+    out_origin: list[int] = [0]
+    for m in _TOKEN.finditer(flat):
+        start, end = m.span()
+        out.append(m.group())
+        out_origin.extend(origin[start:end])
+        out.append(" ")
+        out_origin.append(origin[end] if end < len(origin) else len(text))
+    joined = "".join(out)
+    if len(out) <= 5:  # at most two tokens: nothing to join
+        return joined, out_origin
+    matches = list(_SPACED_LETTERS.finditer(joined))
+    if not matches:
+        return joined, out_origin
+    drop = {k for m in matches for k in range(m.start(), m.end()) if joined[k] == " "}
+    kept = [k for k in range(len(joined)) if k not in drop]
+    return "".join(joined[k] for k in kept), [out_origin[k] for k in kept]
 
 
 def span_back(origin: list[int], start: int, end: int, text_length: int) -> tuple[int, int]:
