@@ -19,7 +19,6 @@ import numpy.typing as npt
 
 from lendguard.intel.graph_model import UnionFind
 
-_PRIME = np.uint64(4294967311)  # smallest prime above 2**32
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
@@ -78,12 +77,14 @@ def signatures(texts: Sequence[str], params: TemplateParams) -> npt.NDArray[np.u
     hashes, offsets = _shingle_hashes(texts, params.shingle)
     rng = np.random.default_rng(params.seed)
     perms = params.bands * params.rows
-    a = rng.integers(1, 2**32 - 1, size=perms, dtype=np.uint64)
-    b = rng.integers(0, 2**32 - 1, size=perms, dtype=np.uint64)
+    a = rng.integers(1, 2**63, size=perms, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+    b = rng.integers(0, 2**63, size=perms, dtype=np.uint64)
     out = np.empty((len(texts), perms), dtype=np.uint64)
-    for j in range(perms):
-        values = (a[j] * hashes + b[j]) % _PRIME
-        out[:, j] = np.minimum.reduceat(values, offsets)
+    # multiply-shift hashing: (a*x + b) mod 2**64 (uint64 wrap-around), top 32 bits; no division
+    with np.errstate(over="ignore"):
+        for j in range(perms):
+            values = (a[j] * hashes + b[j]) >> np.uint64(32)
+            out[:, j] = np.minimum.reduceat(values, offsets)
     return out
 
 

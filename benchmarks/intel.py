@@ -1,0 +1,113 @@
+"""Benchmark (issue 6): ring detection on DuckDB.
+
+1. A 1,000,000-borrower synthetic world (>= 150,000 complaints, >= 500,000 call outcomes): wall time
+   of ``lendguard intel detect`` on DuckDB (reading and validating the CSVs included) and peak memory,
+   each run in a fresh process; targets <= 120 s and <= 8 GiB.
+2. A 50,000-borrower world: the same detection against the straightforward pandas + networkx
+   implementation in ``benchmarks/intel_baseline.py``, both in this run; target >= 10x, identical rings.
+
+Figures are medians of ``--repeats`` runs. Worlds are generated once into ``--worlds`` and reused.
+
+    .venv/bin/python benchmarks/intel.py [--borrowers 1000000] [--compare-borrowers 50000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.intel_baseline import detect as baseline_detect
+from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.runner import detect_directory
+from lendguard.sim.world import generate_world
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from lendguard.intel.runner import detect_directory, to_json, write_atomic
+start = time.perf_counter()
+doc, _ = detect_directory(Path(sys.argv[1]))
+write_atomic(Path(sys.argv[2]), to_json(doc))
+print(json.dumps({"seconds": time.perf_counter() - start, "rings": len(doc["rings"])}))
+"""
+
+
+def world(root: Path, borrowers: int, seed: int) -> Path:
+    """The world of that size and seed, generated on first use."""
+    path = root / f"world-{borrowers}-{seed}"
+    if not (path / "complaints.csv").exists():
+        print(f"generating a {borrowers:,}-borrower world into {path} ...", flush=True)
+        generate_world(borrowers=borrowers, seed=seed, out=path, progress=False)
+    return path
+
+
+def rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+def large(root: Path, borrowers: int, seed: int, repeats: int) -> None:
+    path = world(root, borrowers, seed)
+    sizes = {name: rows(path / f"{name}.csv") for name in ("borrowers", "complaints", "call_outcomes")}
+    print(f"world: {sizes}")
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), str(root / "rings-large.json")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        times.append(result["seconds"])
+        print(f"  run: {result['seconds']:.1f} s, {result['rings']} rings", flush=True)
+    peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    median = statistics.median(times)
+    print(f"DuckDB, {borrowers:,} borrowers: median {median:.1f} s (target <= 120 s), peak memory {peak_gib:.2f} GiB")
+
+
+def compare(root: Path, borrowers: int, seed: int, repeats: int) -> None:
+    path = world(root, borrowers, seed)
+    config = DetectionConfig()
+    ours, theirs = [], []
+    doc_ours = doc_theirs = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        doc_ours, _ = detect_directory(path, config=config)
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        doc_theirs = baseline_detect(path, config)
+        theirs.append(time.perf_counter() - start)
+        print(f"  run: duckdb {ours[-1]:.2f} s, pandas+networkx {theirs[-1]:.2f} s", flush=True)
+    assert doc_ours is not None and doc_theirs is not None
+    identical = doc_ours["rings"] == doc_theirs["rings"] and doc_ours["borrowers"] == doc_theirs["borrowers"]
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(
+        f"{borrowers:,} borrowers: DuckDB median {a:.2f} s, pandas+networkx median {b:.2f} s, "
+        f"ratio {b / a:.1f}x (target >= 10x); rings identical: {identical} ({len(doc_ours['rings'])} rings)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--borrowers", type=int, default=1_000_000)
+    parser.add_argument("--compare-borrowers", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--worlds", type=Path, default=Path(".lendguard/bench-intel"))
+    parser.add_argument("--skip-large", action="store_true", help="only the comparison with the baseline")
+    args = parser.parse_args()
+    args.worlds.mkdir(parents=True, exist_ok=True)
+    compare(args.worlds, args.compare_borrowers, args.seed, args.repeats)
+    if not args.skip_large:
+        large(args.worlds, args.borrowers, args.seed, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
