@@ -205,7 +205,13 @@ WITH p AS (SELECT *, zones[1] AS z0, CAST(timezone(zones[1], at_utc) AS DATE) AS
            FROM plan),
 pz AS (SELECT line, unnest(zones) AS z FROM p),
 z0s AS (SELECT DISTINCT debtor_id, z0 FROM p),
-h AS (SELECT h.*, z.z0, CAST(timezone(z.z0, h.at_utc) AS DATE) AS hday FROM hist h JOIN z0s z USING (debtor_id)),
+h AS (SELECT h.*, z.z0, CAST(timezone(z.z0, h.at_utc) AS DATE) AS hday FROM hist h JOIN z0s z USING (debtor_id)
+      -- every time-bound rule looks back at most max(window, cool-down) local days; 2 more cover any zone offset
+      WHERE h.at_utc >= (SELECT min(at_utc) FROM plan) - INTERVAL {max(win, cd) + 2} DAY),
+loc AS (SELECT p.line, count(*) AS us_loc_prior
+        FROM p JOIN hist h ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc < p.at_utc
+        WHERE p.role IN {THIRD} AND p.purpose = 'location_info' AND h.initiated_by = 'collector' AND h.outcome IN {COMMUNICATED}
+        GROUP BY p.line),
 j AS (SELECT p.line, p.d0, p.person_id AS p_person, p.debtor_id AS p_debtor, p.number AS p_number, p.at_utc AS p_at,
              h.hday, h.at_utc AS h_at, h.channel AS h_channel, h.person_id AS h_person, h.role AS h_role, h.debts AS h_debts,
              h.outcome, h.initiated_by, h.number AS h_number
@@ -214,8 +220,7 @@ agg AS (SELECT line,
    count(*) FILTER (WHERE h_channel = 'call' AND outcome = 'conversation' AND initiated_by = 'collector' AND h_person = p_debtor AND hday = d0) AS cn_connected,
    count(*) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND outcome <> 'conversation' AND hday = d0) AS cn_unanswered,
    max(h_at) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND outcome IN {UNANSWERED} AND h_at > p_at - INTERVAL {rapid} MINUTE) AS us_rapid_last,
-   count(*) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND hday = d0) AS us_perday,
-   count(*) FILTER (WHERE h_person = p_person AND initiated_by = 'collector' AND outcome IN {COMMUNICATED}) AS us_loc_prior
+   count(*) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND hday = d0) AS us_perday
   FROM j GROUP BY line),
 pd AS (SELECT line, unnest(CASE WHEN len(debts) = 0 THEN [''] ELSE debts END) AS debt FROM p),
 dagg AS (SELECT pd.line, pd.debt, any_value(j.d0) AS d0,
@@ -232,9 +237,9 @@ dd AS (SELECT line,
   FROM dagg GROUP BY line),
 qa AS (SELECT line, bool_or(NOT {_open("p.at_utc", "pz.z", start, end, inclusive)}) AS quiet_closed FROM p JOIN pz USING (line) GROUP BY line),
 r AS (SELECT p.*, coalesce(agg.cn_connected, 0) AS cn_connected, coalesce(agg.cn_unanswered, 0) AS cn_unanswered,
-        agg.us_rapid_last, coalesce(agg.us_perday, 0) AS us_perday, coalesce(agg.us_loc_prior, 0) AS us_loc_prior,
+        agg.us_rapid_last, coalesce(agg.us_perday, 0) AS us_perday, coalesce(loc.us_loc_prior, 0) AS us_loc_prior,
         coalesce(dd.freq_obj, false) AS freq_obj, dd.freq_free, coalesce(dd.talk_obj, false) AS talk_obj, dd.talk_free, qa.quiet_closed
-      FROM p LEFT JOIN agg USING (line) LEFT JOIN dd USING (line) LEFT JOIN qa USING (line)),
+      FROM p LEFT JOIN agg USING (line) LEFT JOIN loc USING (line) LEFT JOIN dd USING (line) LEFT JOIN qa USING (line)),
 d AS (SELECT line, id, at_utc, off_s, off_min, channel,
         concat_ws(';', {names}) AS rules,
         CASE WHEN {blocks} THEN 'block' WHEN {reviews} THEN 'review' ELSE 'allow' END AS decision,

@@ -69,9 +69,11 @@ class CollectionsService:
         audit: AuditLog,
         screener: TextScreener | None,
         designated: Callable[[Principal, str, str], list[Any]],
+        number_ref: Callable[[str | None], str | None] = lambda n: n,
     ) -> None:
         self.engine, self.clock, self.audit, self.screener = engine, clock, audit, screener
         self._designated = designated
+        self.number_ref = number_ref  # numbers are stored and compared only as keyed pseudonyms
 
     # policy -------------------------------------------------------------------------------------
     def pack_for(self, conn: Connection, institution_id: int) -> Pack:
@@ -362,6 +364,7 @@ class CollectionsService:
     ) -> dict[str, Any]:
         """Decide a planned contact on a case now (or at ``at``) without recording anything."""
         require(principal, *READERS)
+        spec = {**spec, "number": self.number_ref(spec.get("number"))}
         with self.engine.connect() as conn:
             case = CollectionsRepository(conn).case(principal.institution_id, case_id)
             return self.decide_on_case(conn, principal.institution_id, case, spec, at or self.clock.now())
@@ -382,6 +385,7 @@ class CollectionsService:
         in the transaction that writes the attempt or the refusal and its audit entry.
         """
         require(principal, *WORKERS)
+        spec = {**spec, "number": self.number_ref(spec.get("number"))}
         now = self.clock.now()
         given = spec.get("at") or now
         at = utc(given)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lendguard.collections.numbers import NumberPseudonymiser
 from lendguard.collections.screener_hook import load_text_screener
 from lendguard.collections.service import CollectionsService
 from lendguard.platform.model import Principal
@@ -22,7 +23,10 @@ def build(container: Container) -> CollectionsService:
 
         return list(privacy_service(container).designated_contacts(principal, subject_ref, purpose))
 
-    return CollectionsService(container.engine, container.clock, container.audit, load_text_screener(), designated)
+    numbers = NumberPseudonymiser(container.settings.security.index_key.reveal())
+    return CollectionsService(
+        container.engine, container.clock, container.audit, load_text_screener(), designated, numbers
+    )
 
 
 def service(container: Container) -> CollectionsService:

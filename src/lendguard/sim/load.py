@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 # where ``institutions`` maps the world's institution_id (e.g. "L01") to the database id.
 WORLD_IMPORTERS: tuple[str, ...] = (
     "lendguard.privacy.world_import",
+    "lendguard.collections.world_import",
     "lendguard.gateway.world_import",
     "lendguard.intel.world_import",
 )
