@@ -95,9 +95,9 @@ def generate_world(borrowers: int, seed: int, out: Path, progress: bool = False)
     rows: dict[str, int] = {}
     planted: list[rings.Ring] = []
 
-    # Files are written by a background thread while the next table is built: Arrow's CSV writer and
+    # Files are written by background threads while the next table is built: Arrow's CSV writer and
     # most NumPy kernels release the GIL, so both cores work. Contents do not depend on timing.
-    pool = ThreadPoolExecutor(max_workers=1)
+    pool = ThreadPoolExecutor(max_workers=2)
     pending: dict[str, Future[int]] = {}
 
     def write(name: str, columns: dict[str, pa.Array]) -> None:
