@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from lendguard.gateway.service import QueryRefused
-from lendguard.gateway.store import clients, ledger, queries
+from lendguard.gateway.store import authorisations, clients, ledger, queries
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import Role
 from tests.gateway.conftest import make_world
@@ -61,6 +61,9 @@ def test_fifty_concurrent_queries_never_overspend_the_balance(container: Contain
     assert counts == Counter({"answered": 20, "insufficient_balance": THREADS - 20})
     balance, charged, answered = totals(container, world.client["id"])
     assert (balance, charged, answered) == (0, 2000, 20)
+    # Uses counted by the refused queries were given back: exactly one per answered query remains.
+    with container.engine.connect() as conn:
+        assert conn.execute(sa.select(authorisations.c.uses)).scalar_one() == 20
 
 
 def test_concurrent_uses_of_one_authorisation_never_exceed_its_limit(container: Container) -> None:

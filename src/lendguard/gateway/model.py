@@ -187,6 +187,18 @@ class AuthorisationState:
     revoked_at: datetime | None
 
 
+def check_contract(contract: Contract, request: QueryRequest) -> Refusal | None:
+    """The client's own standing: not suspended, purpose and channel named in its contract
+    (Credit Reporting Regulation art. 20: credit information is used only for the agreed purpose)."""
+    if contract.status is ClientStatus.SUSPENDED:
+        return Refusal.SUSPENDED
+    if request.purpose not in contract.purposes:
+        return Refusal.PURPOSE_NOT_IN_CONTRACT
+    if request.channel not in contract.channels:
+        return Refusal.CHANNEL_NOT_IN_CONTRACT
+    return None
+
+
 def check_query(
     contract: Contract,
     claims: Claims,
@@ -200,12 +212,9 @@ def check_query(
     contract (Credit Reporting Regulation art. 20: only contracted purposes), then the borrower's
     authorisation (art. 18: written authorisation naming the user, the purpose and the term).
     """
-    if contract.status is ClientStatus.SUSPENDED:
-        return Refusal.SUSPENDED
-    if request.purpose not in contract.purposes:
-        return Refusal.PURPOSE_NOT_IN_CONTRACT
-    if request.channel not in contract.channels:
-        return Refusal.CHANNEL_NOT_IN_CONTRACT
+    refusal = check_contract(contract, request)
+    if refusal is not None:
+        return refusal
     if claims.client_ref != contract.client_ref:
         return Refusal.WRONG_CLIENT
     if claims.borrower_ref != request.borrower_ref:

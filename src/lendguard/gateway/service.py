@@ -29,6 +29,7 @@ from lendguard.gateway.model import (
     RateWindow,
     Refusal,
     can_charge,
+    check_contract,
     check_query,
     price_for,
     rate_allows,
@@ -135,17 +136,20 @@ class GatewayService(Detection):
             repo = GatewayRepository(conn)
             client = self._client_for(repo, principal, claims)
             bureau_id = int(client["institution_id"])
-            client["lender_code"] = lender_code
             if claims is not None and refusal is None and (not signed or token_bureau != bureau_id):
                 refusal = Refusal.BAD_SIGNATURE
             now = self.clock.now()
             replay: QueryResult | QueryRefused | None = None
+            locked = False
             if idempotency_key:
+                # Retries with one key queue on the client's row, so the second sees the first's outcome.
+                client, locked = repo.lock_client(bureau_id, int(client["id"])), True
                 earlier = repo.query_by_idempotency(bureau_id, int(client["id"]), idempotency_key)
                 if earlier is not None:
                     replay = self._replay(conn, principal, client, earlier, request, now)
             if replay is None:
-                replay = self._decide(conn, principal, client, claims, refusal, request, idempotency_key, now)
+                client["lender_code"] = lender_code
+                replay = self._decide(conn, principal, client, locked, claims, refusal, request, idempotency_key, now)
         if isinstance(replay, QueryRefused):
             raise replay
         return replay
@@ -155,13 +159,21 @@ class GatewayService(Detection):
         conn: Connection,
         principal: Principal,
         client: dict[str, Any],
+        locked: bool,
         claims: Claims | None,
         refusal: Refusal | None,
         request: QueryRequest,
         idempotency_key: str | None,
         now: datetime,
     ) -> QueryResult | QueryRefused:
-        """Check, price, charge, log and audit one query inside the caller's transaction."""
+        """Check, price, charge, log and audit one query inside the caller's transaction.
+
+        The reads that do not depend on the client's balance (authorisation, consent, the answer) run
+        before the client's row is locked, and the authorisation's use is counted by a conditional
+        update; so the row lock — which every query of the client waits for — covers only the
+        rate window, the charge and the writes. Anything that refuses after the use was counted gives
+        the use back in the same transaction.
+        """
         repo = GatewayRepository(conn)
         bureau_id = int(client["institution_id"])
         answer: dict[str, Any] | None = None
@@ -172,25 +184,36 @@ class GatewayService(Detection):
             answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
             if answer is None:
                 refusal = Refusal.NO_DATA
-        contract = client_contract(client, self.defaults)
+        used = False
+        if refusal is None:
+            assert claims is not None
+            used = repo.use_authorisation(bureau_id, claims.authorisation_id)
+            if not used:  # revoked or used up since it was read: say which
+                row = repo.authorisation(bureau_id, claims.authorisation_id)
+                refusal = Refusal.REVOKED if row is not None and row["revoked_at"] is not None else Refusal.USED_UP
         price_fen, tier_label = 0, None
-        window = _window(client)
+        if refusal is None:
+            if not locked:
+                client = {**repo.lock_client(bureau_id, int(client["id"])), "lender_code": client["lender_code"]}
+            contract = client_contract(client, self.defaults)
+            refusal = check_contract(contract, request)  # suspension takes effect at once
         if refusal is None:
             tier = price_for(contract.tiers, request.product, Decimal(client["topup_total_fen"]) / 100)
             price_fen, tier_label = int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}"
-            allowed, window = rate_allows(window, now, contract.rate_per_second, contract.rate_per_day)
+            allowed, window = rate_allows(_window(client), now, contract.rate_per_second, contract.rate_per_day)
             if not allowed:
                 refusal = Refusal.RATE_LIMITED
             elif not can_charge(Decimal(client["balance_fen"]), Decimal(price_fen)) or not repo.charge(
                 bureau_id, int(client["id"]), price_fen, asdict(window)
             ):
                 refusal = Refusal.INSUFFICIENT_BALANCE
+        if refusal is not None and used:
+            assert claims is not None
+            repo.unuse_authorisation(bureau_id, claims.authorisation_id)
         query_ref = uuid.uuid4().hex[:20]
         auth_ref = claims.authorisation_id if claims else None
         if refusal is None:
-            assert claims is not None and answer is not None
-            if not repo.use_authorisation(bureau_id, claims.authorisation_id):
-                raise Conflict("authorisation changed during the query")  # impossible under the row lock
+            assert answer is not None
             balance_after = int(client["balance_fen"]) - price_fen
             repo.add_ledger(
                 bureau_id,
@@ -261,8 +284,8 @@ class GatewayService(Detection):
         )
 
     def _client_for(self, repo: GatewayRepository, principal: Principal, claims: Claims | None) -> dict[str, Any]:
-        """The client record the lender's user acts as, locked (found through the lender's institution)."""
-        serving = repo.lock_clients_serving(principal.institution_id)
+        """The client record the lender's user acts as (found through the lender's institution)."""
+        serving = repo.clients_of_lender(principal.institution_id)
         if claims is not None and len(serving) > 1:
             serving = [c for c in serving if c["ref"] == claims.client_ref] or serving[:1]
         if not serving:

@@ -152,7 +152,9 @@ applications = sa.Table(
 # Statements of the query path, built once: building a Core expression costs more than running it
 # on SQLite, and a prebuilt statement keeps its compiled form and cache key.
 _P = sa.bindparam
-LOCK_CLIENTS_OF_LENDER = clients.select().where(clients.c.lender_institution_id == _P("lender")).order_by(clients.c.id)
+CLIENT_BY_ID = clients.select().where(clients.c.institution_id == _P("inst"), clients.c.id == _P("cid"))
+CLIENT_FOR_UPDATE = CLIENT_BY_ID.with_for_update()
+CLIENTS_OF_LENDER = clients.select().where(clients.c.lender_institution_id == _P("lender")).order_by(clients.c.id)
 AUTHORISATION_BY_REF = authorisations.select().where(
     authorisations.c.institution_id == _P("inst"), authorisations.c.ref == _P("ref")
 )
@@ -179,6 +181,11 @@ USE_AUTHORISATION = (
         authorisations.c.revoked_at.is_(None),
     )
     .values(uses=authorisations.c.uses + 1)
+)
+UNUSE_AUTHORISATION = (
+    authorisations.update()
+    .where(authorisations.c.institution_id == _P("inst"), authorisations.c.ref == _P("auth_ref"))
+    .values(uses=authorisations.c.uses - 1)
 )
 INSERT_QUERY = queries.insert()
 INSERT_LEDGER = ledger.insert()
@@ -222,12 +229,17 @@ class GatewayRepository:
         )
         return [_row(r) for r in rows]
 
-    def lock_clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
-        """The client rows acting for a lender, locked for the query's transaction (PostgreSQL)."""
-        query = (
-            LOCK_CLIENTS_OF_LENDER.with_for_update() if self.conn.dialect.name != "sqlite" else LOCK_CLIENTS_OF_LENDER
-        )
-        return [_row(r) for r in self.conn.execute(query, {"lender": lender_institution_id})]
+    def clients_of_lender(self, lender_institution_id: int) -> list[dict[str, Any]]:
+        """The client rows acting for a lender (prebuilt statement of the query path; no lock)."""
+        return [_row(r) for r in self.conn.execute(CLIENTS_OF_LENDER, {"lender": lender_institution_id})]
+
+    def lock_client(self, institution_id: int, client_id: int) -> dict[str, Any]:
+        """The client's current row, locked until commit on PostgreSQL (SQLite's writer lock covers it)."""
+        query = CLIENT_FOR_UPDATE if self.conn.dialect.name != "sqlite" else CLIENT_BY_ID
+        row = self.conn.execute(query, {"inst": institution_id, "cid": client_id}).first()
+        if row is None:
+            raise NotFound(f"gateway client {client_id} not found")
+        return _row(row)
 
     def charge(self, institution_id: int, client_id: int, price_fen: int, window: Mapping[str, Any]) -> bool:
         """Debit ``price_fen`` and store the rate window, only if the balance covers the price."""
@@ -282,6 +294,10 @@ class GatewayRepository:
     def use_authorisation(self, institution_id: int, ref: str) -> bool:
         """Count one use if any remains and it is not revoked (conditional, so never over-used)."""
         return self.conn.execute(USE_AUTHORISATION, {"inst": institution_id, "auth_ref": ref}).rowcount == 1
+
+    def unuse_authorisation(self, institution_id: int, ref: str) -> None:
+        """Give back a use counted earlier in this transaction (the row is still ours until commit)."""
+        self.conn.execute(UNUSE_AUTHORISATION, {"inst": institution_id, "auth_ref": ref})
 
     def revoke_authorisation(self, institution_id: int, ref: str, at: datetime) -> bool:
         result = self.conn.execute(
