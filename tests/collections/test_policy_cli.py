@@ -99,3 +99,20 @@ def test_rules_lists_sources_and_switches() -> None:
     rules = {r["rule"]: r for r in json.loads(result.stdout)}
     assert rules["us.call_frequency"]["params"] == {"max_calls": 7, "window_days": 7}
     assert rules["us.time_barred"]["enabled"] is False
+
+
+def test_the_message_screener_is_wired_into_policy_check(tmp_path: Path) -> None:
+    threat = cn_scenario(
+        "2026-03-02T10:00:00+08:00",
+        contact={"channel": "sms", "text": "再不还钱就让你坐牢，我们去你单位找你", "number": None},
+    )
+    result = check(tmp_path, threat, "--pack", "cn")
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.stdout)[0]
+    assert decision["decision"] == "block" and decision["next_allowed_at"] is None
+    violation = decision["violations"][0]
+    assert violation["rule"] == "cn.message_text" and "threat" in violation["message"]
+    polite = cn_scenario(
+        "2026-03-02T10:00:00+08:00", contact={"channel": "sms", "text": "您好，请尽快还款。", "number": None}
+    )
+    assert json.loads(check(tmp_path, polite, "--pack", "cn").stdout)[0]["decision"] == "allow"
