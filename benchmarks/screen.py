@@ -22,7 +22,6 @@ import re
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 from lendguard.collections.screening.engine import Automata, Screener, load_screener
@@ -53,23 +52,25 @@ def make_messages(n: int, seed: int) -> list[str]:
 class RegexLoop:
     """Same interface as the automaton: loops one compiled pattern per rule over the text."""
 
-    def __init__(self, keys: list[tuple[str, Pattern]], per_term: bool = False) -> None:
+    def __init__(self, keys: list[str], patterns: list[tuple[Pattern, ...]], per_term: bool = False) -> None:
         by_rule: dict[str, list[str]] = defaultdict(list)
-        self.patterns: dict[str, list[Pattern]] = defaultdict(list)
-        for key, pattern in keys:
+        self.index = {key: i for i, key in enumerate(keys)}
+        for key, key_patterns in zip(keys, patterns, strict=True):
             # one pattern per rule (alternation of its keys), or literally one pattern per key
-            by_rule[key if per_term else pattern.rule].append(key)
-            self.patterns[key].append(pattern)
+            for rule in {key} if per_term else {p.rule for p in key_patterns}:
+                by_rule[rule].append(key)
         self.regexes = [
-            (rule, re.compile("(?=(" + "|".join(re.escape(k) for k in sorted(set(ks), key=len, reverse=True)) + "))"))
-            for rule, ks in by_rule.items()
+            re.compile("(?=(" + "|".join(re.escape(k) for k in sorted(set(ks), key=len, reverse=True)) + "))")
+            for ks in by_rule.values()
         ]
 
-    def iter(self, text: str) -> Iterator[tuple[int, tuple[Pattern, ...]]]:
-        for rule, regex in self.regexes:
-            for m in regex.finditer(text):
+    def find_matches_as_indexes(self, haystack: str, overlapping: bool = False) -> list[tuple[int, int, int]]:
+        found: set[tuple[int, int, int]] = set()  # a key shared by two rules is one match, as in the automaton
+        for regex in self.regexes:
+            for m in regex.finditer(haystack):
                 key = m.group(1)
-                yield m.start() + len(key) - 1, tuple(p for p in self.patterns[key] if p.rule == rule or rule == key)
+                found.add((self.index[key], m.start(), m.start() + len(key)))
+        return sorted(found, key=lambda match: (match[2], match[1]))
 
 
 def baseline_screener(real: Screener, per_term: bool = False) -> Screener:
@@ -77,9 +78,11 @@ def baseline_screener(real: Screener, per_term: bool = False) -> Screener:
     base = Screener(real.base, real.extra)
     for lang, automata in real.automata.items():
         base.automata[lang] = Automata(
-            compact=RegexLoop(automata.keys["compact"], per_term),
-            words=RegexLoop(automata.keys["words"], per_term),
+            compact=RegexLoop(automata.keys["compact"], automata.patterns["compact"], per_term),
+            words=RegexLoop(automata.keys["words"], automata.patterns["words"], per_term),
             keys=automata.keys,
+            patterns=automata.patterns,
+            ruled=automata.ruled,
         )
     return base
 

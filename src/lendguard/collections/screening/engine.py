@@ -2,7 +2,7 @@
 
 This is the adapter around the pure modules: it reads the package data (lexicons, folding tables,
 the traditional-to-simplified character table shipped with ``opencc``), derives pinyin and initials
-with ``pypinyin`` and builds ``ahocorasick`` automata. Everything runs offline from what the package
+with ``pypinyin`` and builds ``ahocorasick_rs`` automata (DFA). Everything runs offline from what the package
 installs.
 """
 
@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 from pypinyin import Style, lazy_pinyin
 
 from lendguard.collections.screening.detectors import detect
@@ -112,11 +112,18 @@ def masked_forms(term: str) -> set[str]:
 
 @dataclass
 class Automata:
-    """The two automata of one language setting (compact view and words view)."""
+    """The two automata of one language setting (compact view and words view).
+
+    ``keys[view][i]`` is the i-th key of that view's automaton, ``patterns[view][i]`` what it stands
+    for and ``ruled[view][i]`` whether any of those is a rule (not only a lawful phrase), so a message
+    whose hits are all lawful phrases skips the offset map and the context rules.
+    """
 
     compact: Automaton
     words: Automaton
-    keys: dict[str, list[tuple[str, Pattern]]]
+    keys: dict[str, list[str]]
+    patterns: dict[str, list[tuple[Pattern, ...]]]
+    ruled: dict[str, list[bool]]
 
 
 def compile_automata(tables: FoldTables, entries: Iterable[Entry], lawful: Iterable[tuple[str, str]]) -> Automata:
@@ -137,28 +144,29 @@ def compile_automata(tables: FoldTables, entries: Iterable[Entry], lawful: Itera
                 add(form, entry.id, entry)
     for rule, term in lawful:
         add(term, rule, None)
-    built: dict[str, Any] = {}
-    for view, keys in store.items():
-        automaton = ahocorasick.Automaton()
-        for key, patterns in keys.items():
-            automaton.add_word(key, tuple(patterns))
-        if len(automaton) == 0:
-            automaton.add_word("\x00\x00", ())
-        automaton.make_automaton()
-        built[view] = automaton
-    listing = {view: [(key, p) for key, ps in keys.items() for p in ps] for view, keys in store.items()}
-    return Automata(compact=built["compact"], words=built["words"], keys=listing)
+    built: dict[str, Automaton] = {}
+    keys: dict[str, list[str]] = {}
+    patterns: dict[str, list[tuple[Pattern, ...]]] = {}
+    for view, by_key in store.items():
+        keys[view] = list(by_key) or ["\x00\x00"]  # never in a view: an automaton needs a key
+        patterns[view] = [tuple(by_key.get(key, ())) for key in keys[view]]
+        # A DFA: dense transitions, one table lookup per character (the text is short, the key set
+        # small, so the larger build is paid once per process).
+        built[view] = ahocorasick_rs.AhoCorasick(
+            keys[view], matchkind=ahocorasick_rs.MatchKind.Standard, implementation=ahocorasick_rs.Implementation.DFA
+        )
+    ruled = {view: [any(p.entry is not None for p in ps) for ps in pats] for view, pats in patterns.items()}
+    return Automata(compact=built["compact"], words=built["words"], keys=keys, patterns=patterns, ruled=ruled)
 
 
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile("[A-Za-z]")
-_DIGIT = re.compile(r"\d")
+_DIGIT = re.compile("[0-9０-９]")  # ASCII and full-width digits (a dict translate is slow)
 _ADDRESS_MARK = re.compile("[号號栋棟幢室]")
 # Personal-data detectors only run when the text has a few digits in a row or an address mark.
 _NUMBER_HINT = re.compile("[0-9０-９][^0-9０-９]?[0-9０-９][^0-9０-９]?[0-9０-９]|[号號栋棟幢室]")
 # Latin letters, full-width letters and the few symbols the words view reads as letters.
 _LATIN_HINT = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a@$]")
-_FULLWIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}
 _PARTIES = {p.value: p for p in Party}
 _LANGS = frozenset({"auto", "zh", "en"})
 
@@ -213,17 +221,19 @@ class Screener:
         # The compact view's keys all hold a non-ASCII character (CJK, or an emoji folded to CJK), so
         # plain-ASCII text cannot match there; the words view needs a Latin letter (or a leet digit).
         if not ascii_only:
-            compact_hits = raw_hits(automata.compact, text.translate(tables.compact), padded=False)
-            if any(h.pattern.entry is not None for h in compact_hits):
+            matches = automata.compact.find_matches_as_indexes(text.translate(tables.compact), overlapping=True)
+            if matches and any(automata.ruled["compact"][m[0]] for m in matches):
+                compact_hits = raw_hits(matches, automata.patterns["compact"], padded=False)
                 view, origin = compact_offsets(text, tables)
                 found.extend(resolve(text, view, origin, compact_hits, self.rules, words_view=False))
         if ascii_only or _LATIN_HINT.search(text) is not None:
-            words_hits = raw_hits(automata.words, words(text, tables), padded=True)
-            if any(h.pattern.entry is not None for h in words_hits):
+            matches = automata.words.find_matches_as_indexes(words(text, tables), overlapping=True)
+            if matches and any(automata.ruled["words"][m[0]] for m in matches):
+                words_hits = raw_hits(matches, automata.patterns["words"], padded=True)
                 view, origin = words_offsets(text, tables)
                 found.extend(resolve(text, view, origin, words_hits, self.rules, words_view=True))
         if _NUMBER_HINT.search(text) is not None:
-            digits = len(_DIGIT.findall(text.translate(_FULLWIDTH_DIGITS)))
+            digits = len(_DIGIT.findall(text))
             if digits >= 15 or _ADDRESS_MARK.search(text) is not None:
                 view, origin = compact_offsets(text, tables)
                 found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))

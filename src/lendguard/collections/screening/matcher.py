@@ -1,8 +1,8 @@
 """Pure matcher: turns raw multi-pattern hits into findings, applying the context rules.
 
-The automaton itself (Aho-Corasick, built by :mod:`lendguard.collections.screening.engine`) is passed
-in through the :class:`Automaton` protocol, so this module stays free of third-party imports. Context
-rules cut false positives:
+The automaton itself (Aho-Corasick, ``ahocorasick_rs``, built by
+:mod:`lendguard.collections.screening.engine`) is passed in through the :class:`Automaton`
+protocol, so this module stays free of third-party imports. Context rules cut false positives:
 
 - *lawful phrasings*: a hit inside a lawful phrase ("依法向人民法院提起诉讼", "report the account to a
   credit bureau") is dropped (CN-CBA26-04 forbids only *misleading* legal consequences);
@@ -15,7 +15,7 @@ rules cut false positives:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,9 +38,13 @@ class Pattern:
 
 
 class Automaton(Protocol):
-    """The part of ``ahocorasick.Automaton`` the matcher uses."""
+    """The multi-pattern matcher the screener uses (``ahocorasick_rs.AhoCorasick``, or the baseline).
 
-    def iter(self, text: str) -> Iterator[tuple[int, tuple[Pattern, ...]]]: ...
+    ``find_matches_as_indexes(view, overlapping=True)`` returns every occurrence of every key as
+    ``(key index, start, end)`` in character offsets of ``view`` (``end`` exclusive).
+    """
+
+    def find_matches_as_indexes(self, haystack: str, overlapping: bool = False) -> list[tuple[int, int, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -61,18 +65,12 @@ class Hit:
     pattern: Pattern
 
 
-def raw_hits(automaton: Automaton, view: str, padded: bool) -> list[Hit]:
-    """All hits of ``automaton`` in ``view``; in the padded words view the boundary spaces are trimmed."""
-    hits: list[Hit] = []
-    for end_index, patterns in automaton.iter(view):
-        for pattern in patterns:
-            start = end_index - pattern.length + 1
-            end = end_index + 1
-            if padded:
-                start += 1
-                end -= 1
-            hits.append(Hit(start, end, pattern))
-    return hits
+def raw_hits(
+    matches: Sequence[tuple[int, int, int]], patterns: Sequence[tuple[Pattern, ...]], padded: bool
+) -> list[Hit]:
+    """Hits of the ``(key index, start, end)`` matches; in the padded words view the boundary spaces are trimmed."""
+    trim = 1 if padded else 0
+    return [Hit(start + trim, end - trim, pattern) for index, start, end in matches for pattern in patterns[index]]
 
 
 # Simplified and traditional forms: the lead before a quote is read in the original text.
