@@ -7,7 +7,7 @@ column list is documented in ``docs/data-formats.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +103,11 @@ def generate_world(borrowers: int, seed: int, out: Path, progress: bool = False)
     def write(name: str, columns: dict[str, pa.Array]) -> None:
         pending[name] = pool.submit(writer.write_table, out / f"{name}.csv", columns, name in QUOTED)
 
+    def build_and_write(name: str, build: Callable[[], Mapping[str, writer.Column]]) -> None:
+        # For builders that only read arrays no later step changes (each draws from its own stream),
+        # the columns are built in the writer thread as well.
+        pending[name] = pool.submit(lambda: writer.write_table(out / f"{name}.csv", build(), name in QUOTED))
+
     def plant() -> None:
         planted.extend(rings.plant(ctx))
         email_rng = np.random.default_rng(ctx["email_rng_seed"])
@@ -128,12 +133,15 @@ def generate_world(borrowers: int, seed: int, out: Path, progress: bool = False)
         ("loans", lambda: loans.build_loans(ctx)),
         ("contacts", lambda: contacts.build_contacts(ctx)),
         ("rings", plant),
-        ("borrowers.csv", lambda: write("borrowers", people.borrower_columns(ctx))),
-        ("loans.csv", lambda: write("loans", loans.loan_columns(ctx))),
-        ("instalments.csv", lambda: write("instalments", loans.instalment_columns(ctx))),
-        ("designated_contacts.csv", lambda: write("designated_contacts", contacts.designated_columns(ctx))),
-        ("address_book.csv", lambda: write("address_book", contacts.address_book_columns(ctx))),
-        ("consents.csv", lambda: write("consents", contacts.consent_columns(ctx))),
+        ("borrowers.csv", lambda: build_and_write("borrowers", lambda: people.borrower_columns(ctx))),
+        ("loans.csv", lambda: build_and_write("loans", lambda: loans.loan_columns(ctx))),
+        ("instalments.csv", lambda: build_and_write("instalments", lambda: loans.instalment_columns(ctx))),
+        (
+            "designated_contacts.csv",
+            lambda: build_and_write("designated_contacts", lambda: contacts.designated_columns(ctx)),
+        ),
+        ("address_book.csv", lambda: build_and_write("address_book", lambda: contacts.address_book_columns(ctx))),
+        ("consents.csv", lambda: build_and_write("consents", lambda: contacts.consent_columns(ctx))),
         ("phone_changes.csv", lambda: write("phone_changes", events.build_phone_changes(ctx))),
         ("account_events.csv", lambda: write("account_events", events.build_account_events(ctx, planted))),
         ("complaints.csv", lambda: write("complaints", complaints.build_complaints(ctx, planted))),
