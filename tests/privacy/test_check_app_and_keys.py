@@ -68,7 +68,17 @@ def test_keys_rotate_rewraps_without_losing_data(
     # Without the old key the command refuses.
     code, out = run("keys", "rotate")
     assert code == 2 and "old master key" in out
-    monkeypatch.setenv("OLD_KEY", container.settings.security.master_key.reveal())
+    # Step 1 of the procedure: processes on the new key with the old one as previous key keep reading
+    # data keys wrapped by the old key (no downtime), and wrap new subjects with the new key.
+    old_key = container.settings.security.master_key.reveal()
+    both = Settings(
+        environment="test",
+        database_url=url,
+        security={"master_key": "the-new-master-key", "previous_master_key": old_key},
+    )  # type: ignore[arg-type]
+    during = bootstrap(both, engine=container.engine, clock=container.clock)
+    assert service(during).read(supervisor, borrower, ["name"], "collection") == {"name": PERSON["name"]}
+    monkeypatch.setenv("OLD_KEY", old_key)
     code, out = run("keys", "rotate", "--old-master-key-env", "OLD_KEY")
     assert code == 0, out
     assert "re-wrapped 1 data keys; 0 left under the old key" in out
