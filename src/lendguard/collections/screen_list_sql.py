@@ -51,7 +51,7 @@ def load_sql(plan: str, plan_cols: Sequence[str], history: str, hist_cols: Seque
     debtor = "debtor_id" if "debtor_id" in hist_cols else "borrower_id"
     debts = "debt_ids" if "debt_ids" in hist_cols else ("loan_id" if "loan_id" in hist_cols else None)
     return [
-        f"""CREATE TABLE plan AS SELECT row_number() OVER () + 1 AS line, * FROM (SELECT
+        f"""CREATE TABLE plan_raw AS SELECT * FROM (SELECT
             trim(id) AS id, {at} AS at_s, {_time(at)} AS at_utc,
             CASE WHEN {at} LIKE '%Z' THEN '+00:00' ELSE right({at}, 6) END AS off_s,
             trim(debtor_id) AS debtor_id, {_list("timezones")} AS zones, trim(channel) AS channel,
@@ -65,13 +65,18 @@ def load_sql(plan: str, plan_cols: Sequence[str], history: str, hist_cols: Seque
             {_flag(plan_cols, "reachable", True)} AS reachable,
             {_list(_col(plan_cols, "opted_out_channels"))} AS opted
           FROM read_csv('{plan}', header=true, all_varchar=true))""",
-        f"""CREATE TABLE hist AS SELECT row_number() OVER () + 1 AS line, * FROM (SELECT
+        f"""CREATE TABLE hist_raw AS SELECT * FROM (SELECT
             trim({debtor}) AS debtor_id, {at} AS at_s, {_time(at)} AS at_utc, trim(channel) AS channel,
             trim(person_id) AS person_id, coalesce({_col(hist_cols, "role")}, 'debtor') AS role,
             {_list(_col(hist_cols, debts) if debts else "NULL")} AS debts, trim(outcome) AS outcome,
             coalesce({_col(hist_cols, "initiated_by")}, 'collector') AS initiated_by,
             {_col(hist_cols, "number")} AS number
           FROM read_csv('{history}', header=true, all_varchar=true))""",
+        # rowid follows the file's order (insertion order is preserved); a window would be single-threaded.
+        "CREATE TABLE plan AS SELECT rowid + 2 AS line, * FROM plan_raw",
+        "CREATE TABLE hist AS SELECT rowid + 2 AS line, * FROM hist_raw",
+        "DROP TABLE plan_raw",
+        "DROP TABLE hist_raw",
     ]
 
 

@@ -34,7 +34,7 @@ def debt_keys(ctx: Context) -> tuple[str, ...]:
 def same_day(ctx: Context) -> Iterator[Attempt]:
     """Past attempts on the local day (debtor's day zone) of the evaluated instant."""
     today = local_date(ctx.t, ctx.day_zone)
-    return (a for a in ctx.past if local_date(a.at, ctx.day_zone) == today)
+    return (a for a, day in zip(ctx.past, ctx.past_days, strict=True) if day == today)
 
 
 def next_day(ctx: Context) -> datetime:

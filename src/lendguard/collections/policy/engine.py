@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from lendguard.collections.policy.model import Decision, Scenario, Verdict
 from lendguard.collections.policy.packs import Pack
 from lendguard.collections.policy.registry import Context, Finding
 from lendguard.collections.policy.screening import ScreenOutcome, TextScreener
-from lendguard.collections.policy.timewin import offset_zone, zone
+from lendguard.collections.policy.timewin import local_date, offset_zone, zone
 
 # next_allowed_at is searched this far ahead; beyond it (or after this many steps) the answer is null.
 HORIZON = timedelta(days=400)
@@ -18,7 +19,8 @@ MAX_STEPS = 200
 def _context(scenario: Scenario, t: datetime, screen: ScreenOutcome | None) -> Context:
     zones = tuple(zone(name) for name in scenario.debtor.timezones) or (offset_zone(scenario.at),)
     past = tuple(a for a in scenario.history if a.at < scenario.at)
-    return Context(scenario, t, zones, zones[0], past, screen)
+    days = tuple(local_date(a.at, zones[0]) for a in past)
+    return Context(scenario, t, zones, zones[0], past, screen, days)
 
 
 def evaluate(pack: Pack, ctx: Context) -> list[Finding]:
@@ -70,5 +72,5 @@ def _next_allowed(pack: Pack, base: Context, findings: list[Finding]) -> datetim
         if nxt <= t or nxt - base.t > HORIZON:
             return None
         t = nxt
-        findings = evaluate(pack, Context(base.scenario, t, base.zones, base.day_zone, base.past, base.screen))
+        findings = evaluate(pack, replace(base, t=t))
     return None

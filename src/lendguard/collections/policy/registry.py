@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal
 
 from lendguard.collections.policy.model import Attempt, Consent, Scenario, Verdict, Violation
@@ -43,6 +43,7 @@ class Context:
     day_zone: tzinfo
     past: tuple[Attempt, ...]
     screen: ScreenOutcome | None
+    past_days: tuple[date, ...] = ()  # local date (day zone) of each past attempt, computed once per decision
 
     def consented(self, person_id: str, channel: str, t: datetime, max_days: int | None = None) -> bool:
         """True when ``person_id`` consented to ``channel`` at instant ``t`` (optionally for ≤ max_days days)."""

@@ -85,11 +85,8 @@ def call_frequency(ctx: Context, p: P) -> list[Finding]:
     first = today - timedelta(days=window - 1)
     found: list[Finding] = []
     for debt in debt_keys(ctx):
-        days = sorted(
-            d
-            for a in ctx.past
-            if _counted(ctx, a, c.person_id, debt) and (d := local_date(a.at, ctx.day_zone)) >= first
-        )
+        recent = zip(ctx.past, ctx.past_days, strict=True)
+        days = sorted(d for a, d in recent if d >= first and _counted(ctx, a, c.person_id, debt))
         if len(days) >= limit:
             # The window frees a slot on the day the (n - limit + 1)-th oldest call leaves it.
             free = day_start(days[len(days) - limit] + timedelta(days=window), ctx.day_zone)
@@ -114,8 +111,8 @@ def conversation_cooldown(ctx: Context, p: P) -> list[Finding]:
     found: list[Finding] = []
     for debt in debt_keys(ctx):
         talks = [
-            local_date(a.at, ctx.day_zone)
-            for a in ctx.past
+            d
+            for a, d in zip(ctx.past, ctx.past_days, strict=True)
             if a.channel is Channel.CALL
             and a.person_id == c.person_id
             and a.outcome is Outcome.CONVERSATION
