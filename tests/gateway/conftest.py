@@ -34,6 +34,8 @@ class FakeConsentLedger:
         *,
         bureau_institution_id: int,
         lender_code: str | None,
+        lender_institution_id: int | None,
+        bureau_code: str,
         borrower_ref: str,
         purpose: str,
         at: datetime,

@@ -26,25 +26,44 @@ def test_queries_follow_the_privacy_ledger(container: Container) -> None:
     lender = make_tenant(container, "lender-a")
     gateway = service(container)
     assert isinstance(gateway.consent, PrivacyConsentLedger)
-    gateway.create_client(bureau.users[Role.ADMIN], ref="C01", name="A", lender_code="lender-a",
-                          purposes=[Purpose.CREDIT_ASSESSMENT], channels=[Channel.APP],
-                          prepaid=Decimal(100))  # fmt: skip
+    gateway.create_client(
+        bureau.users[Role.ADMIN],
+        ref="C01",
+        name="A",
+        lender_code="lender-a",
+        purposes=[Purpose.CREDIT_ASSESSMENT],
+        channels=[Channel.APP],
+        prepaid=Decimal(100),
+    )
     add_history(container, bureau.institution_id, BORROWER)
     privacy = privacy_service(container)
     compliance = bureau.users[Role.COMPLIANCE]
     privacy.register_subject(compliance, BORROWER, {})
     expires = container.clock.now() + timedelta(days=1)
-    token = gateway.issue_authorisation(compliance, client_ref="C01", borrower_ref=BORROWER, max_uses=5,
-                                        purpose=Purpose.CREDIT_ASSESSMENT, product=Product.SCORE,
-                                        expires_at=expires)["token"]  # fmt: skip
+    token = gateway.issue_authorisation(
+        compliance,
+        client_ref="C01",
+        borrower_ref=BORROWER,
+        max_uses=5,
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        product=Product.SCORE,
+        expires_at=expires,
+    )["token"]
     request = QueryRequest(BORROWER, Purpose.CREDIT_ASSESSMENT, Product.SCORE, Channel.APP)
     user = lender.users[Role.GATEWAY_CLIENT]
     with pytest.raises(QueryRefused) as no_consent:
         gateway.query(user, token, request)
     assert no_consent.value.reason is Refusal.CONSENT_MISSING
-    receipt = privacy.give_consent(compliance, BORROWER, purposes=["credit_assessment"],
-                                   categories=["credit_report"], recipients=["lender-a"], method="app",
-                                   notice_version="v1", separate=True)  # fmt: skip
+    receipt = privacy.give_consent(
+        compliance,
+        BORROWER,
+        purposes=["credit_assessment"],
+        categories=["credit_report"],
+        recipients=["lender-a"],
+        method="app",
+        notice_version="v1",
+        separate=True,
+    )
     assert gateway.query(user, token, request).price == "1.00"
     privacy.withdraw_consent(compliance, BORROWER, receipt["payload"]["consent_id"])
     with pytest.raises(QueryRefused) as withdrawn:
@@ -68,3 +87,59 @@ def test_queries_follow_the_privacy_ledger(container: Container) -> None:
     report = rights(container).access_report(compliance, BORROWER)
     shown = [(r["actor"], r["action"], r["purpose"]) for r in report["reads"] if r["action"].startswith("gateway.")]
     assert shown == [(user.username, a, "credit_assessment") for a in actions]
+
+
+def test_a_consent_recorded_by_the_lender_naming_the_bureau_also_counts(container: Container) -> None:
+    bureau = make_tenant(container, "bureau", InstitutionKind.CREDIT_BUREAU)
+    lender = make_tenant(container, "lender-a")
+    gateway = service(container)
+    gateway.create_client(
+        bureau.users[Role.ADMIN],
+        ref="C01",
+        name="A",
+        lender_code="lender-a",
+        purposes=[Purpose.CREDIT_ASSESSMENT],
+        channels=[Channel.APP],
+        prepaid=Decimal(100),
+    )
+    add_history(container, bureau.institution_id, BORROWER)
+    privacy = privacy_service(container)
+    lender_compliance = lender.users[Role.COMPLIANCE]
+    privacy.register_subject(lender_compliance, BORROWER, {})
+    expires = container.clock.now() + timedelta(days=1)
+    token = gateway.issue_authorisation(
+        bureau.users[Role.COMPLIANCE],
+        client_ref="C01",
+        borrower_ref=BORROWER,
+        purpose=Purpose.CREDIT_ASSESSMENT,
+        product=Product.SCORE,
+        expires_at=expires,
+        max_uses=5,
+    )["token"]
+    request = QueryRequest(BORROWER, Purpose.CREDIT_ASSESSMENT, Product.SCORE, Channel.APP)
+    user = lender.users[Role.GATEWAY_CLIENT]
+    # Consent at the lender naming someone else is not enough; naming the bureau is.
+    privacy.give_consent(
+        lender_compliance,
+        BORROWER,
+        purposes=["credit_assessment"],
+        categories=["credit_report"],
+        recipients=["someone-else"],
+        method="app",
+        notice_version="v1",
+        separate=True,
+    )
+    with pytest.raises(QueryRefused) as refused:
+        gateway.query(user, token, request)
+    assert refused.value.reason is Refusal.CONSENT_MISSING
+    privacy.give_consent(
+        lender_compliance,
+        BORROWER,
+        purposes=["credit_assessment"],
+        categories=["credit_report"],
+        recipients=["bureau"],
+        method="app",
+        notice_version="v1",
+        separate=True,
+    )
+    assert gateway.query(user, token, request).price == "1.00"

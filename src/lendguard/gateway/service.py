@@ -149,6 +149,7 @@ class GatewayService(Detection):
                     replay = self._replay(conn, principal, client, earlier, request, now)
             if replay is None:
                 client["lender_code"] = lender_code
+                client["bureau_code"] = claims.bureau if claims is not None else ""
                 replay = self._decide(conn, principal, client, locked, claims, refusal, request, idempotency_key, now)
         if isinstance(replay, QueryRefused):
             raise replay
@@ -194,7 +195,8 @@ class GatewayService(Detection):
         price_fen, tier_label = 0, None
         if refusal is None:
             if not locked:
-                client = {**repo.lock_client(bureau_id, int(client["id"])), "lender_code": client["lender_code"]}
+                codes = {"lender_code": client["lender_code"], "bureau_code": client["bureau_code"]}
+                client = {**repo.lock_client(bureau_id, int(client["id"])), **codes}
             contract = client_contract(client, self.defaults)
             refusal = check_contract(contract, request)  # suspension takes effect at once
         if refusal is None:
@@ -307,6 +309,8 @@ class GatewayService(Detection):
             conn,
             bureau_institution_id=bureau_id,
             lender_code=client["lender_code"],
+            lender_institution_id=client["lender_institution_id"],
+            bureau_code=client["bureau_code"],
             borrower_ref=request.borrower_ref,
             purpose=request.purpose.value,
             at=now,

@@ -33,9 +33,11 @@ PRIVACY_PURPOSE = {
 class PrivacyConsentLedger:
     """Adapts ``PrivacyService.consent_allows`` to the gateway's :class:`ConsentLedger`.
 
-    The bureau's own ledger must hold an active consent of the borrower covering the credit-report
-    category, the purpose and, as recipient, the lender the client serves (PIPL art. 23: disclosure
-    to another handler needs consent naming the recipient).
+    An active consent of the borrower must cover the credit-report category and the purpose, and name
+    the other party as recipient (PIPL art. 23: disclosure to another handler needs consent naming the
+    recipient). It may be recorded by the bureau (naming the lender) or by the lender the client
+    serves (naming the bureau; the synthetic world records it this way) — the lender's own ledger,
+    read on the lender's own query.
     """
 
     def __init__(self, privacy: PrivacyService) -> None:
@@ -47,14 +49,22 @@ class PrivacyConsentLedger:
         *,
         bureau_institution_id: int,
         lender_code: str | None,
+        lender_institution_id: int | None,
+        bureau_code: str,
         borrower_ref: str,
         purpose: str,
         at: datetime,
     ) -> bool:
-        decision = self.privacy.consent_allows(
-            conn, bureau_institution_id, borrower_ref, PRIVACY_PURPOSE[purpose], lender_code, at, ["credit_report"]
+        wanted = PRIVACY_PURPOSE[purpose]
+        at_bureau = self.privacy.consent_allows(
+            conn, bureau_institution_id, borrower_ref, wanted, lender_code, at, ["credit_report"]
         )
-        return bool(decision.allowed)
+        if at_bureau.allowed or lender_institution_id is None:
+            return bool(at_bureau.allowed)
+        at_lender = self.privacy.consent_allows(
+            conn, lender_institution_id, borrower_ref, wanted, bureau_code, at, ["credit_report"]
+        )
+        return bool(at_lender.allowed)
 
 
 def consent_ledger(container: Container) -> ConsentLedger:
