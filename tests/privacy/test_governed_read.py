@@ -90,15 +90,19 @@ def test_another_tenant_cannot_read_or_find_the_subject(
 
 
 def test_designated_contacts_need_consent_and_are_masked_for_collectors(
-    privacy: PrivacyService, tenant_a: Tenant, borrower: str
+    privacy: PrivacyService, tenant_a: Tenant, borrower: str, container: Container
 ) -> None:
     contacts = privacy.designated_contacts(tenant_a.users[Role.COLLECTOR], borrower, "collection")
     assert [(c.contact_ref, c.name, c.phone) for c in contacts] == [("K1", "李四", "139****1111")]
     full = privacy.designated_contacts(tenant_a.users[Role.SUPERVISOR], borrower, "collection")
     assert full[0].phone == "13900001111"
     assert privacy.lookup_subject(tenant_a.institution_id, "contact_phone", "13900001111") == [borrower]
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied, match=r"PIPL art\. 6\b"):
         privacy.designated_contacts(tenant_a.users[Role.COLLECTOR], borrower, "marketing")
+    with pytest.raises(AccessDenied, match=r"PIPL art\. 51"):
+        privacy.designated_contacts(tenant_a.users[Role.ANALYST], borrower, "collection")
+    denied = [a for a, _ in audit_actions(container, tenant_a.institution_id)]
+    assert denied[-2:] == ["designated_contacts.read_denied", "designated_contacts.read_denied"]
 
 
 def test_personal_values_are_not_stored_in_clear(container: Container, borrower: str) -> None:

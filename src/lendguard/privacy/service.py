@@ -235,17 +235,23 @@ class PrivacyService(PersonalDataWrites):
         (CN-TC260-19: contacts are entered by the borrower, the address book is never read). A
         collector sees the phone masked. Audited.
         """
-        require(principal, Role.COLLECTOR, Role.SUPERVISOR)
-        if purpose not in CONTACT_PURPOSES:
-            raise AccessDenied(f"designated contacts are not used for {purpose!r}", "PIPL art. 6")
         now = self.clock.now()
         inst = principal.institution_id
         with self.engine.begin() as conn:
             repo = PersonalDataRepository(conn)
             subject = repo.require_subject(inst, subject_ref)
             decision = self.consent_allows(conn, inst, subject_ref, purpose, None, now, [Category.DESIGNATED_CONTACTS])
-            if not decision.allowed or subject["wrapped_key"] is None:
-                reason = decision.reason if not decision.allowed else "subject was erased"
+            # Every refusal is audited and names its rule, like those of ``read``.
+            if not principal.has(Role.COLLECTOR, Role.SUPERVISOR):
+                decision = ConsentDecision(False, "role may not read designated contacts", rule="PIPL art. 51")
+            elif purpose not in CONTACT_PURPOSES:
+                decision = ConsentDecision(
+                    False, f"designated contacts are not used for {purpose!r}", rule="PIPL art. 6"
+                )
+            elif subject["wrapped_key"] is None:
+                decision = ConsentDecision(False, "subject was erased (crypto-shredded)", rule="PIPL art. 47")
+            if not decision.allowed:
+                reason = decision.reason
                 self.audit.append(
                     conn,
                     inst,
