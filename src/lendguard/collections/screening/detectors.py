@@ -27,6 +27,9 @@ _ZH_ADDRESS = re.compile(
     r"[\u4e00-\u9fff]{1,12}(?:路|街|大道|巷|弄|胡同|小区|花园|村)[0-9一二三四五六七八九十]{1,5}(?:号|栋|幢)"
     r"(?:[0-9一二三四五六七八九十]{1,4}(?:号楼|栋|幢|单元|层|楼|室|号))*"
 )
+# The part of an address every match holds: scanned first, because the full pattern backtracks over
+# up to 12 characters at every Chinese character ("账号", "身份证号" are common and end in 号).
+_ZH_ADDRESS_CORE = re.compile(r"(?:路|街|大道|巷|弄|胡同|小区|花园|村)[0-9一二三四五六七八九十]{1,5}(?:号|栋|幢)")
 _ZH_UNIT = re.compile(r"(?:单元|室|号楼|栋|幢)")
 _EN_ADDRESS = re.compile(
     r"(?<![0-9A-Za-z])[0-9]{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way)\b"
@@ -45,7 +48,9 @@ _HOME_CUES = (
     "your address",
     "lives at",
 )
-_ANY_DIGIT = re.compile("[0-9]")
+_WIDE_DIGIT = re.compile("[0-9\uff10-\uff19]")  # ASCII and full-width digits
+# What the English address pattern needs (a digit, white space, a capital) read before folding.
+_EN_ADDRESS_HINT = re.compile(r"[0-9\uff10-\uff19]\s+[A-Z\uff38]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -87,8 +92,15 @@ def detect(text: str, view: str | None = None, origin: list[int] | None = None) 
     as one number. Without a view the original text is used.
     """
     found: list[Finding] = []
+    digit_count = len(_WIDE_DIGIT.findall(text))  # the digits of the folded text
+    # Most messages carry an amount or a date and nothing else: without 9 digits (SSN, ID, card), an
+    # address end mark (Chinese address) or a digit and a capital letter (English address) no
+    # detector below can fire, so skip the folding.
+    en_address = _EN_ADDRESS_HINT.search(text) is not None
+    marks = any(c in (text if view is None else view) for c in "号栋幢")
+    if digit_count < 9 and not marks and not en_address:
+        return found
     folded = text.translate(_DIGIT_FOLD)
-    digit_count = len(_ANY_DIGIT.findall(folded))
     if view is None or origin is None:
         view, origin = folded, list(range(len(text)))
 
@@ -112,11 +124,12 @@ def detect(text: str, view: str | None = None, origin: list[int] | None = None) 
     if digit_count or any(c in view for c in "一二三四五六七八九十"):
         # The address pattern ends in 号/栋/幢 and backtracks at every Chinese character: only run it
         # when one of those is there (most messages hold digits, amounts and dates, not addresses).
-        for m in _ZH_ADDRESS.finditer(view) if any(c in view for c in "号栋幢") else ():
+        zh_address = marks and _ZH_ADDRESS_CORE.search(view) is not None
+        for m in _ZH_ADDRESS.finditer(view) if zh_address else ():
             lead = view[max(0, m.start() - 12) : m.start()].lower()
             if _ZH_UNIT.search(m.group()) or any(cue in lead for cue in _HOME_CUES):
                 found.append(back(m.start(), m.end(), "privacy.zh_home_address"))
-        for m in _EN_ADDRESS.finditer(folded):
+        for m in _EN_ADDRESS.finditer(folded) if en_address else ():
             lead = folded[max(0, m.start() - 20) : m.start()].lower()
             if any(cue in lead for cue in _HOME_CUES) or re.search(r"(?:Apt|Apartment|Unit|#)", m.group()):
                 found.append(_finding(text, m.start(), m.end(), "privacy.en_home_address"))

@@ -218,14 +218,15 @@ class Screener:
         tables = self.base.tables
         found: list[tuple[Finding, Verdict]] = []
         ascii_only = text.isascii()
+        mapped: tuple[str, list[int]] | None = None  # the compact view's offset map, built at most once
         # The compact view's keys all hold a non-ASCII character (CJK, or an emoji folded to CJK), so
         # plain-ASCII text cannot match there; the words view needs a Latin letter (or a leet digit).
         if not ascii_only:
             matches = automata.compact.find_matches_as_indexes(text.translate(tables.compact), overlapping=True)
             if matches and any(automata.ruled["compact"][m[0]] for m in matches):
                 compact_hits = raw_hits(matches, automata.patterns["compact"], padded=False)
-                view, origin = compact_offsets(text, tables)
-                found.extend(resolve(text, view, origin, compact_hits, self.rules, words_view=False))
+                mapped = compact_offsets(text, tables)
+                found.extend(resolve(text, mapped[0], mapped[1], compact_hits, self.rules, words_view=False))
         if ascii_only or _LATIN_HINT.search(text) is not None:
             matches = automata.words.find_matches_as_indexes(words(text, tables), overlapping=True)
             if matches and any(automata.ruled["words"][m[0]] for m in matches):
@@ -235,7 +236,7 @@ class Screener:
         if _NUMBER_HINT.search(text) is not None:
             digits = len(_DIGIT.findall(text))
             if digits >= 15 or _ADDRESS_MARK.search(text) is not None:
-                view, origin = compact_offsets(text, tables)
+                view, origin = mapped or compact_offsets(text, tables)
                 found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))
             else:
                 found.extend((f, Verdict.BLOCK) for f in detect(text))

@@ -148,20 +148,19 @@ def words_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
     except IndexError:  # a code point past the table: slow path
         pieces = [tables.fold_words(ch) for ch in text]
     flat = "".join(pieces)
-    if len(flat) == len(text):
-        origin: list[int] = list(range(len(text)))
+    size = len(text)
+    if len(flat) == size:
+        origin: list[int] = list(range(size + 1))
     else:
-        origin = list(chain.from_iterable(map(repeat, range(len(text)), map(len, pieces))))
-    out: list[str] = [" "]
+        origin = list(chain.from_iterable(map(repeat, range(size), map(len, pieces))))
+        origin.append(size)
+    # Each token is followed by one space, whose origin is the character after the token (or the
+    # end of the text): so the slice origin[start:end + 1] covers a token and its space.
+    spans = [m.span() for m in _TOKEN.finditer(flat)]
     out_origin: list[int] = [0]
-    for m in _TOKEN.finditer(flat):
-        start, end = m.span()
-        out.append(m.group())
-        out_origin.extend(origin[start:end])
-        out.append(" ")
-        out_origin.append(origin[end] if end < len(origin) else len(text))
-    joined = "".join(out)
-    if len(out) <= 5:  # at most two tokens: nothing to join
+    out_origin.extend(chain.from_iterable(origin[start : end + 1] for start, end in spans))
+    joined = " " + " ".join(flat.split()) + " " if spans else " "
+    if len(spans) <= 2:  # at most two tokens: nothing to join
         return joined, out_origin
     matches = list(_SPACED_LETTERS.finditer(joined))
     if not matches:
