@@ -52,7 +52,7 @@ def test_tightening_a_cap_and_the_hours() -> None:
         ("us-regf", {"us.conversation_cooldown": {"cooldown_days": 3}}, "would loosen"),
         ("cn", {"cn.quiet_hours": {"quiet_start": "23:00"}}, "would loosen"),
         ("cn", {"cn.quiet_hours": {"quiet_end": "07:00"}}, "would loosen"),
-        ("cn", {"cn.connected_calls_daily": {"max_connected": 4}}, "would loosen"),
+        ("cn", {"cn.connected_calls_per_day": {"max_connected": 4}}, "would loosen"),
         ("cn", {"cn.debtor_only": {"enabled": False}}, "switching off"),
         ("cn", {"cn.nope": {"enabled": True}}, "has no rule"),
         ("cn", {"cn.quiet_hours": {"nope": 1}}, "has no parameter"),

@@ -88,7 +88,7 @@ def test_bad_json_unknown_pack_and_loosening_overrides_exit_2(tmp_path: Path) ->
     assert bad.exit_code == 2 and "line 1" in bad.stderr
     assert check(tmp_path, cn_scenario("2026-03-02T10:00:00+08:00"), "--pack", "eu").exit_code == 2
     loose = tmp_path / "loose.json"
-    loose.write_text(json.dumps({"cn.connected_calls_daily": {"max_connected": 5}}), encoding="utf-8")
+    loose.write_text(json.dumps({"cn.connected_calls_per_day": {"max_connected": 5}}), encoding="utf-8")
     result = check(tmp_path, cn_scenario("2026-03-02T10:00:00+08:00"), "--pack", "cn", "--overrides", str(loose))
     assert result.exit_code == 2 and "loosen" in result.stderr
 

@@ -45,7 +45,7 @@ def test_third_connected_call_allowed_fourth_blocked_across_agencies() -> None:
     ]
     assert run(cn_scenario("2026-03-02T15:00:00+08:00", history=talks[:2]), "cn")["decision"] == "allow"
     fourth = run(cn_scenario("2026-03-02T15:00:00+08:00", history=talks), "cn")
-    assert rules_of(fourth) == ["cn.connected_calls_daily"]
+    assert rules_of(fourth) == ["cn.connected_calls_per_day"]
     assert fourth["next_allowed_at"] == "2026-03-03T08:00:00+08:00"  # next day, after the quiet period
     yesterday = [cn_call(f"2026-03-01T1{i}:00:00+08:00", "conversation") for i in range(3)]
     assert run(cn_scenario("2026-03-02T15:00:00+08:00", history=yesterday), "cn")["decision"] == "allow"
@@ -55,7 +55,7 @@ def test_sixth_unanswered_attempt_to_a_number_allowed_seventh_blocked() -> None:
     missed = [cn_call(f"2026-03-02T{9 + i:02d}:00:00+08:00") for i in range(6)]
     assert run(cn_scenario("2026-03-02T20:00:00+08:00", history=missed[:5]), "cn")["decision"] == "allow"
     seventh = run(cn_scenario("2026-03-02T20:00:00+08:00", history=missed), "cn")
-    assert rules_of(seventh) == ["cn.unanswered_per_number"]
+    assert rules_of(seventh) == ["cn.unanswered_per_number_per_day"]
     other_number = cn_scenario("2026-03-02T20:00:00+08:00", history=missed, contact={"number": "13900139000"})
     assert run(other_number, "cn")["decision"] == "allow"
     agreed = [{"person_id": "B1", "channel": "call", "from": "2026-03-01T00:00:00+08:00", "until": None}]

@@ -62,10 +62,10 @@ def test_fourth_connected_call_is_refused_with_409_listed_for_the_supervisor_and
     refused = attempt(client, tenant_a, case["id"], "2026-03-02T10:20:00+08:00")
     assert refused.status_code == 409
     body = refused.json()
-    assert "cn.connected_calls_daily" in body["detail"]
+    assert "cn.connected_calls_per_day" in body["detail"]
     assert body["decision"]["next_allowed_at"] == "2026-03-03T08:00:00+08:00"
     blocked = client.get("/v1/collections/blocked", headers=tenant_a.headers(SUP)).json()
-    assert len(blocked) == 1 and blocked[0]["violations"][0]["rule"] == "cn.connected_calls_daily"
+    assert len(blocked) == 1 and blocked[0]["violations"][0]["rule"] == "cn.connected_calls_per_day"
     assert actions(container, tenant_a.institution_id).count("collections.attempt") == 3
     assert "collections.attempt_blocked" in actions(container, tenant_a.institution_id)
     assert client.get("/v1/collections/blocked", headers=tenant_a.headers(COL)).status_code == 403

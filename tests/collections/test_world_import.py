@@ -82,7 +82,7 @@ def test_cases_from_overdue_loans_and_history_counts_against_the_caps(
     # Three connected calls (by an agency) on 2 March: a fourth call that day is blocked, with the number matched.
     decision = svc.check(supervisor, cases[0]["id"], {"channel": "call", "number": "138-0013-8000"}, None)
     assert decision["decision"] == "block" and [v["rule"] for v in decision["violations"]] == [
-        "cn.connected_calls_daily"
+        "cn.connected_calls_per_day"
     ]
 
 

@@ -20,6 +20,7 @@ CHANNELS = ("call", "sms", "email", "letter", "visit", "app_message", "social_me
 ROLES = ("debtor", "designated_contact", "related_third_party", "unrelated_third_party", "employer", "attorney")
 PURPOSES = ("collection", "location_info", "reply", "notice")
 OUTCOMES = ("conversation", "no_answer", "voicemail", "message_left", "busy", "not_in_service", "delivered", "failed")
+DEFAULT_MEMORY_LIMIT = "2.5GB"
 PLAN_REQUIRED = ("id", "at", "debtor_id", "timezones", "channel")
 HISTORY_REQUIRED = ("at", "channel", "person_id", "outcome")
 
@@ -72,8 +73,8 @@ def screen_list(
         con.execute("SET TimeZone='UTC'")
         if threads:
             con.execute(f"SET threads={int(threads)}")
-        if memory_limit:
-            con.execute(f"SET memory_limit='{memory_limit}'")
+        # DuckDB spills joins and aggregates to disk beyond this, which keeps the process under ~4 GiB.
+        con.execute(f"SET memory_limit='{memory_limit or DEFAULT_MEMORY_LIMIT}'")
         plan_cols, hist_cols = _columns(con, plan), _columns(con, history)
         for need in PLAN_REQUIRED:
             if need not in plan_cols:

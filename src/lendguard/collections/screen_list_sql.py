@@ -109,13 +109,13 @@ def _rules(pack: Pack) -> list[tuple[str, str, str, str]]:
     never = "NULL"
     table: dict[str, tuple[str, str, str]] = {
         "cn.quiet_hours": ("channel <> 'letter' AND quiet_closed", "'block'", "at_utc"),
-        "cn.connected_calls_daily": (
-            f"channel = 'call' AND role = 'debtor' AND cn_connected >= {v['cn.connected_calls_daily']['max_connected']}",
+        "cn.connected_calls_per_day": (
+            f"channel = 'call' AND role = 'debtor' AND cn_connected >= {v['cn.connected_calls_per_day']['max_connected']}",
             "'block'",
             next_day,
         ),
-        "cn.unanswered_per_number": (
-            f"channel = 'call' AND number IS NOT NULL AND cn_unanswered >= {v['cn.unanswered_per_number']['max_unanswered']}",
+        "cn.unanswered_per_number_per_day": (
+            f"channel = 'call' AND number IS NOT NULL AND cn_unanswered >= {v['cn.unanswered_per_number_per_day']['max_unanswered']}",
             "'block'",
             next_day,
         ),

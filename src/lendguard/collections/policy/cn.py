@@ -31,7 +31,7 @@ def quiet_hours(ctx: Context, p: P) -> list[Finding]:
 
 
 @rule(
-    "cn.connected_calls_daily",
+    "cn.connected_calls_per_day",
     f"{NIFA24} (notification-type voice collection)",
     V.BLOCK,
     Param("max_connected", 3, "lower", "connected calls per debtor per day, lender and agencies together"),
@@ -56,7 +56,7 @@ def connected_calls_daily(ctx: Context, p: P) -> list[Finding]:
 
 
 @rule(
-    "cn.unanswered_per_number",
+    "cn.unanswered_per_number_per_day",
     CBA26,
     V.BLOCK,
     Param("max_unanswered", 6, "lower", "unanswered attempts to one number per day"),
