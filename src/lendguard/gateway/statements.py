@@ -11,7 +11,8 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from lendguard.gateway.accounts import Accounts, aware, fen_to_yuan
+from lendguard.gateway.accounts import aware, fen_to_yuan
+from lendguard.gateway.authorisations import Authorisations
 from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.model import Principal
 
@@ -31,7 +32,7 @@ CSV_COLUMNS = (
 )
 
 
-class Statements(Accounts):
+class Statements(Authorisations):
     """Read side of the client ledger."""
 
     def statement(
