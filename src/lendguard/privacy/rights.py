@@ -13,8 +13,9 @@ from typing import Any
 
 from lendguard.lending.service import LendingService
 from lendguard.platform.model import Principal, Role, require
+from lendguard.privacy.consents import consent_from_row, require_subject_or_staff
 from lendguard.privacy.model import CATEGORIES, FIELDS
-from lendguard.privacy.service import PrivacyService, _require_subject_or_staff, consent_from_row
+from lendguard.privacy.service import PrivacyService
 from lendguard.privacy.store import ConsentRepository, PersonalDataRepository, RequestRepository
 
 CHANNELS = ("self", "app", "phone", "letter", "email", "counter")
@@ -37,7 +38,7 @@ class RightsService:
 
     def access_report(self, principal: Principal, subject_ref: str) -> dict[str, Any]:
         """What is held (fields by category), under which consent, and who read it when (PIPL art. 45)."""
-        _require_subject_or_staff(principal, subject_ref)
+        require_subject_or_staff(principal, subject_ref)
         inst = principal.institution_id
         with self.privacy.engine.begin() as conn:
             repo = PersonalDataRepository(conn)
@@ -81,7 +82,7 @@ class RightsService:
 
     def export(self, principal: Principal, subject_ref: str) -> dict[str, Any]:
         """Machine-readable copy of everything held about the subject (PIPL art. 45). Audited."""
-        _require_subject_or_staff(principal, subject_ref)
+        require_subject_or_staff(principal, subject_ref)
         inst = principal.institution_id
         now = self.privacy.clock.now()
         with self.privacy.engine.begin() as conn:
@@ -111,7 +112,7 @@ class RightsService:
 
     def correct(self, principal: Principal, subject_ref: str, values: Mapping[str, str], channel: str = "self") -> int:
         """Correct personal fields (PIPL art. 46); recorded as an honoured request."""
-        _require_subject_or_staff(principal, subject_ref)
+        require_subject_or_staff(principal, subject_ref)
         now = self.privacy.clock.now()
         with self.privacy.engine.begin() as conn:
             self.privacy.correct_fields(conn, principal.institution_id, subject_ref, values, _actor(principal), now)
@@ -130,7 +131,7 @@ class RightsService:
 
     def request_deletion(self, principal: Principal, subject_ref: str, channel: str = "self") -> dict[str, Any]:
         """Delete (crypto-shred) the subject's data, or hold the request while a loan is outstanding."""
-        _require_subject_or_staff(principal, subject_ref)
+        require_subject_or_staff(principal, subject_ref)
         now = self.privacy.clock.now()
         inst = principal.institution_id
         with self.privacy.engine.begin() as conn:
