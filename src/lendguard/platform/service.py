@@ -82,14 +82,21 @@ class TenancyService:
         self,
         institution_id: int,
         username: str,
-        password: str,
+        password: str | None,
         roles: set[Role] | frozenset[Role],
         display_name: str | None = None,
         subject_id: str | None = None,
+        password_hash: str | None = None,
     ) -> int:
-        """Create a user in an institution; refuses a duplicate username."""
+        """Create a user in an institution; refuses a duplicate username.
+
+        Give either ``password`` or a ``password_hash`` from :meth:`hash_password` (the demo loader
+        hashes its one shared password once instead of once per user).
+        """
         if not roles:
             raise ValueError("a user needs at least one role")
+        if (password is None) == (password_hash is None):
+            raise ValueError("give exactly one of password and password_hash")
         with self.engine.begin() as conn:
             repo = UserRepository(conn)
             if repo.by_username(username) is not None:
@@ -100,7 +107,7 @@ class TenancyService:
                 institution_id,
                 username,
                 display_name or username,
-                hash_password(password, self.password_cost),
+                password_hash or self.hash_password(password or ""),
                 frozenset(roles),
                 now,
                 subject_id,
@@ -118,6 +125,10 @@ class TenancyService:
                 now,
             )
             return user_id
+
+    def hash_password(self, password: str) -> str:
+        """A scrypt hash of ``password`` at the configured cost."""
+        return hash_password(password, self.password_cost)
 
     def institutions(self) -> list[dict[str, Any]]:
         """Every institution (operator view)."""

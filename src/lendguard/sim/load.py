@@ -240,12 +240,13 @@ def load_world(container: Container, world_dir: Path, progress: bool = False) ->
         )
     ids: dict[str, int] = {}
     logins: list[DemoLogin] = []
+    shared_hash = container.tenancy.hash_password(DEMO_PASSWORD)  # scrypt is slow on purpose: hash once
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("institutions and users", total=len(world_institutions))
         for row in world_institutions:
             code, kind = row["institution_id"], InstitutionKind(row["kind"])
             ids[code] = container.tenancy.create_institution(code, row["name"], kind)
-            logins += _demo_users(container, code, ids[code], kind, book)
+            logins += _demo_users(container, code, ids[code], kind, book, shared_hash)
             bar.advance(task)
         total = sum(len(part) for parts in book.values() for part in parts.values())
         task = bar.add_task("loan book", total=total)
@@ -262,7 +263,12 @@ def load_world(container: Container, world_dir: Path, progress: bool = False) ->
 
 
 def _demo_users(
-    container: Container, code: str, institution_id: int, kind: InstitutionKind, book: dict[str, Any]
+    container: Container,
+    code: str,
+    institution_id: int,
+    kind: InstitutionKind,
+    book: dict[str, Any],
+    shared_hash: str,
 ) -> list[DemoLogin]:
     """One user per role that makes sense at this kind of institution."""
     wanted: list[tuple[Role, str | None]] = []
@@ -280,6 +286,8 @@ def _demo_users(
     out = []
     for role, subject in wanted:
         username = f"{code.lower()}-{role.value}"
-        container.tenancy.create_user(institution_id, username, DEMO_PASSWORD, {role}, subject_id=subject)
+        container.tenancy.create_user(
+            institution_id, username, None, {role}, subject_id=subject, password_hash=shared_hash
+        )
         out.append(DemoLogin(role.value, username, code))
     return out
