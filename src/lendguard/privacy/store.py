@@ -103,6 +103,26 @@ requests = sa.Table(
 TABLES = ("privacy_subjects", "privacy_fields", "privacy_contacts", "privacy_consents", "privacy_requests")
 
 
+def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows with one DBAPI ``executemany`` (world import of 100k subjects).
+
+    Values go through each column type's own bind processing, done here once per value: SQLAlchemy's
+    generic per-row parameter handling cost more than the encryption.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    procs = [table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    params = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, procs, strict=True)) for row in rows]
+    conn.exec_driver_sql(sql, params)
+
+
 def split_list(text: str) -> frozenset[str]:
     """Stored ``;``-lists back to a set."""
     return frozenset(p for p in text.split(";") if p)
@@ -137,16 +157,13 @@ class PersonalDataRepository:
         return found
 
     def add_subjects(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(subjects.insert(), list(rows))
+        bulk_insert(self.conn, subjects, rows)
 
     def add_fields(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(fields.insert(), list(rows))
+        bulk_insert(self.conn, fields, rows)
 
     def add_contacts(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(contacts.insert(), list(rows))
+        bulk_insert(self.conn, contacts, rows)
 
     def sealed_fields(
         self, institution_id: int, subject_ref: str, names: Iterable[str] | None = None
@@ -247,8 +264,7 @@ class ConsentRepository:
         self.conn = conn
 
     def add(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(consents.insert(), list(rows))
+        bulk_insert(self.conn, consents, rows)
 
     def of_subject(self, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
         query = (
