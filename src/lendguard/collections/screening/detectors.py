@@ -20,6 +20,7 @@ from lendguard.collections.screening.model import Category, Finding
 # a clean message's screening. Code points past the list are left alone too (rarely: an IndexError).
 _DIGIT_FOLD_MAP = {0xFF10 + i: str(i) for i in range(10)} | {0xFF38: "X", 0xFF58: "x", 0x3000: " "}
 _DIGIT_FOLD = [_DIGIT_FOLD_MAP.get(code, chr(code)) for code in range(0x10000)]
+_FOLDABLE = re.compile("[\uff10-\uff19\uff38\uff58\u3000]")  # text without these folds to itself
 _ID_CANDIDATE = re.compile(r"(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9A-Za-z])")
 _CARD_CANDIDATE = re.compile(r"(?<![0-9])[3-6](?:[ -]?[0-9]){14,18}(?![0-9])")
 _SSN = re.compile(r"(?<![0-9])[0-8][0-9]{2}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![0-9])")
@@ -93,14 +94,15 @@ def detect(text: str, view: str | None = None, origin: list[int] | None = None) 
     """
     found: list[Finding] = []
     digit_count = len(_WIDE_DIGIT.findall(text))  # the digits of the folded text
-    # Most messages carry an amount or a date and nothing else: without 9 digits (SSN, ID, card), an
-    # address end mark (Chinese address) or a digit and a capital letter (English address) no
-    # detector below can fire, so skip the folding.
+    # Most messages carry an amount or a date and nothing else: without 15 digits (ID, card), 9 and a
+    # dash (SSN), an address end mark (Chinese address) or a digit, space and capital (English
+    # address) no detector below can fire, so skip the folding.
     en_address = _EN_ADDRESS_HINT.search(text) is not None
     marks = any(c in (text if view is None else view) for c in "号栋幢")
-    if digit_count < 9 and not marks and not en_address:
+    ssn = digit_count >= 9 and "-" in text
+    if digit_count < 15 and not ssn and not marks and not en_address:
         return found
-    folded = text.translate(_DIGIT_FOLD)
+    folded = text.translate(_DIGIT_FOLD) if _FOLDABLE.search(text) else text
     if view is None or origin is None:
         view, origin = folded, list(range(len(text)))
 
@@ -119,7 +121,7 @@ def detect(text: str, view: str | None = None, origin: list[int] | None = None) 
                 continue
             if luhn_valid(re.sub(r"[ -]", "", m.group())):
                 found.append(back(m.start(), m.end(), "privacy.bank_card_number"))
-    if digit_count >= 9 and "-" in folded:
+    if ssn:
         found.extend(_finding(text, m.start(), m.end(), "privacy.us_ssn") for m in _SSN.finditer(folded))
     if digit_count or any(c in view for c in "一二三四五六七八九十"):
         # The address pattern ends in 号/栋/幢 and backtracks at every Chinese character: only run it

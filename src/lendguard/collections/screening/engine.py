@@ -240,7 +240,7 @@ class Screener:
                 found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))
             else:
                 found.extend((f, Verdict.BLOCK) for f in detect(text))
-        result_lang = lang if lang != "auto" else ("zh" if _CJK.search(text) else "en")
+        result_lang = lang if lang != "auto" else ("zh" if not ascii_only and _CJK.search(text) else "en")
         if not found:
             return ScreenResult(verdict=Verdict.PASS.value, findings=[], lang=result_lang)
         kept = merge(found)

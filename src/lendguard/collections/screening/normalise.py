@@ -23,10 +23,14 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
+from operator import or_
 
 # Letters spelled one by one ("f u c k", "i.d.i.o.t" after punctuation became spaces): three or more
 # single letters in a row are joined. Two letters ("s b") are handled by explicit lexicon entries.
 _SPACED_LETTERS = re.compile(r"(?<= )(?:[a-z] ){2,}[a-z](?= )")
+# The same condition as a plain substring scan, several times cheaper than the substitution itself:
+# only the few messages that hold it pay for the join.
+_SPACED_HINT = re.compile(" [a-z] [a-z] [a-z] ")
 _TOKEN = re.compile(r"\S+")
 _DELETE_CATEGORIES = ("Z", "P", "S", "C")
 # Ranges scanned when the tables are built: BMP plus the emoji and CJK extension planes in use.
@@ -119,7 +123,7 @@ def words(text: str, tables: FoldTables) -> str:
     if not parts:
         return " "
     joined = " " + " ".join(parts) + " "
-    if len(parts) > 2:
+    if len(parts) > 2 and _SPACED_HINT.search(joined) is not None:
         joined = _SPACED_LETTERS.sub(lambda m: m.group().replace(" ", ""), joined)
     return joined
 
@@ -140,8 +144,8 @@ def compact_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
 def words_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
     """The words view and its offset map; the same string as :func:`words`.
 
-    Works token by token (not character by character): the folded text and its offsets are built in
-    C, then each run of non-space characters is copied with its slice of offsets.
+    Built in C (no loop per character or per token): the folded text and its offsets, then a mask
+    that keeps every non-space and the first space after each run of them.
     """
     try:
         pieces = list(map(tables.words.__getitem__, map(ord, text)))
@@ -154,13 +158,18 @@ def words_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
     else:
         origin = list(chain.from_iterable(map(repeat, range(size), map(len, pieces))))
         origin.append(size)
-    # Each token is followed by one space, whose origin is the character after the token (or the
-    # end of the text): so the slice origin[start:end + 1] covers a token and its space.
-    spans = [m.span() for m in _TOKEN.finditer(flat)]
+    if not flat.strip():
+        return " ", [0]
+    # Keep a character of ``flat`` when it is not a space or follows a non-space (the one space after
+    # each token); all of it in C. A kept space takes the origin of the character after the token.
+    keep = list(map(or_, map(" ".__ne__, flat), map(" ".__ne__, " " + flat[:-1])))
     out_origin: list[int] = [0]
-    out_origin.extend(chain.from_iterable(origin[start : end + 1] for start, end in spans))
-    joined = " " + " ".join(flat.split()) + " " if spans else " "
-    if len(spans) <= 2:  # at most two tokens: nothing to join
+    out_origin.extend(compress(origin, keep))
+    joined = " " + "".join(compress(flat, keep))
+    if flat[-1] != " ":  # the last token still needs its closing space
+        joined += " "
+        out_origin.append(size)
+    if _SPACED_HINT.search(joined) is None:  # no letters spelled out one by one: nothing to join
         return joined, out_origin
     matches = list(_SPACED_LETTERS.finditer(joined))
     if not matches:
