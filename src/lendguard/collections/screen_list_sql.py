@@ -73,10 +73,8 @@ def load_sql(plan: str, plan_cols: Sequence[str], history: str, hist_cols: Seque
             {_col(hist_cols, "number")} AS number
           FROM read_csv('{history}', header=true, all_varchar=true))""",
         # rowid follows the file's order (insertion order is preserved); a window would be single-threaded.
-        "CREATE TABLE plan AS SELECT rowid + 2 AS line, * FROM plan_raw",
-        "CREATE TABLE hist AS SELECT rowid + 2 AS line, * FROM hist_raw",
-        "DROP TABLE plan_raw",
-        "DROP TABLE hist_raw",
+        "CREATE VIEW plan AS SELECT rowid + 2 AS line, * FROM plan_raw",
+        "CREATE VIEW hist AS SELECT rowid + 2 AS line, * FROM hist_raw",
     ]
 
 
