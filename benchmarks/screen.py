@@ -7,8 +7,10 @@ context rules and detectors) whose multi-pattern matcher is replaced by a loop o
 lookahead): the same rule set. A second, literal baseline loops one pattern per key (term) and is
 timed on ``--term-sample`` messages. Both run in the same process on the same messages; the baseline is
 timed on the first ``--sample`` messages (looping every pattern over 100,000 messages would take
-minutes) and reported as messages per second. Each figure is the median of ``--repeats`` runs. The
-verdicts of both must agree on the sample.
+minutes) and reported as messages per second. Each figure is the median of ``--repeats`` runs (the
+screener and the baseline alternate, so both see the same machine load), printed twice: from
+wall-clock time and from the process's CPU time (on a shared machine the wall-clock figure mostly
+measures how much of a core the process got). The verdicts of both must agree on the sample.
 
     .venv/bin/python benchmarks/screen.py [--messages 100000] [--sample 5000] [--repeats 3]
 """
