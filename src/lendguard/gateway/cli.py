@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # error lines name files; never hard-wrap them
 
 
 def evaluate_world(world: Path, engine: str = "duckdb", timezone: str = "Asia/Shanghai") -> dict[str, Any]:

@@ -13,7 +13,7 @@ from lendguard.analytics.backend import EngineName
 from lendguard.intel.config_model import DetectionConfig
 from lendguard.intel.ingest import InputError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # error lines name files; never hard-wrap them
 
 
 def _settings_defaults() -> tuple[EngineName, float, str]:

@@ -12,7 +12,7 @@ from lendguard.platform.migrate import current_heads, is_up_to_date, script_head
 from lendguard.platform.model import Role
 from lendguard.platform.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # error lines name files; never hard-wrap them
 
 
 def load_settings() -> Settings:
