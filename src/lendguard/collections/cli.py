@@ -12,7 +12,7 @@ from rich.console import Console
 from lendguard.collections.checks import InputError, check_all, load_json, make_pack
 from lendguard.collections.screener_hook import load_text_screener
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # error lines name files; never hard-wrap them
 PACK_HELP = "Rule pack: cn or us-regf."
 
 
