@@ -147,16 +147,17 @@ class Accounts:
         return principal.has(*BUREAU_STAFF) and kind == InstitutionKind.CREDIT_BUREAU.value
 
     def visible_client(self, conn: Connection, principal: Principal, client_id: int, staff: bool) -> dict[str, Any]:
-        """A client row the principal may see: its bureau's staff, or the lender it serves; else NotFound."""
+        """A client row the principal may see: its bureau's staff, or the lender it serves (its gateway
+        client user, or its compliance officer reviewing usage and charges); else NotFound."""
         repo = GatewayRepository(conn)
         if staff:
             return repo.client(principal.institution_id, client_id)
-        if principal.has(Role.GATEWAY_CLIENT):
+        if principal.has(Role.GATEWAY_CLIENT, Role.COMPLIANCE):
             for row in repo.clients_serving(principal.institution_id):
                 if int(row["id"]) == client_id:
                     return row
             raise NotFound(f"gateway client {client_id} not found")
-        raise PermissionDenied("requires a bureau staff role or gateway_client")
+        raise PermissionDenied("requires a bureau staff role, or gateway_client or compliance at the lender")
 
     # -- clients ------------------------------------------------------------------------------------
     def create_client(
@@ -221,13 +222,14 @@ class Accounts:
             return public_client(repo.client(principal.institution_id, client_id))
 
     def clients(self, principal: Principal) -> list[dict[str, Any]]:
-        """The bureau's clients (bureau staff) or the client records serving the lender (gateway_client)."""
+        """The bureau's clients (bureau staff) or the client records serving the lender (its gateway_client
+        or compliance users)."""
         staff = self.bureau_staff(principal)
         with self.engine.connect() as conn:
             repo = GatewayRepository(conn)
             if staff:
                 return [public_client(r) for r in repo.clients(principal.institution_id)]
-            require(principal, Role.GATEWAY_CLIENT)
+            require(principal, Role.GATEWAY_CLIENT, Role.COMPLIANCE)
             return [public_client(r) for r in repo.clients_serving(principal.institution_id)]
 
     def client(self, principal: Principal, client_id: int) -> dict[str, Any]:
