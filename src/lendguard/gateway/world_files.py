@@ -9,58 +9,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from lendguard.sim.formats import WORLD_COLUMNS
+
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "gateway_clients": (
-        "client_id",
-        "institution_id",
-        "name",
-        "purposes",
-        "channels",
-        "prepaid",
-        "rate_per_second",
-        "rate_per_day",
-    ),
-    "gateway_queries": (
-        "query_id",
-        "client_id",
-        "borrower_id",
-        "at",
-        "purpose",
-        "channel",
-        "product",
-        "authorization_id",
-    ),
-    "applications": ("application_id", "client_id", "borrower_id", "at", "outcome"),
-    "institutions": ("institution_id", "name", "kind"),
-    "loans": (
-        "loan_id",
-        "borrower_id",
-        "institution_id",
-        "product",
-        "principal",
-        "nominal_rate",
-        "instalment_count",
-        "frequency",
-        "disbursed_at",
-        "upfront_fee",
-        "fee_per_period",
-        "status",
-        "days_past_due",
-        "stage",
-        "outstanding",
-    ),
-    "instalments": (
-        "loan_id",
-        "institution_id",
-        "seq",
-        "due_date",
-        "principal_due",
-        "interest_due",
-        "fee_due",
-        "paid_amount",
-        "paid_at",
-    ),
-    "truth/resellers": ("client_id", "kind"),
+    name: WORLD_COLUMNS[name]
+    for name in (
+        "gateway_clients",
+        "gateway_queries",
+        "applications",
+        "institutions",
+        "loans",
+        "instalments",
+        "truth/resellers",
+    )
 }
 
 

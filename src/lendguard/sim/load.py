@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rich.progress import Progress
 
 from lendguard.platform.model import InstitutionKind, Role
+from lendguard.sim.formats import WORLD_COLUMNS
 
 if TYPE_CHECKING:
     from lendguard.platform.bootstrap import Container
@@ -42,61 +43,9 @@ DEMO_PASSWORD = "lendguard-demo"
 BATCH = 20_000
 STAFF_ROLES = (Role.COLLECTOR, Role.SUPERVISOR, Role.COMPLIANCE, Role.ANALYST, Role.ADMIN, Role.GATEWAY_CLIENT)
 
-# The pinned leading columns of every file (docs/data-formats.md); extra trailing columns are allowed.
+# The files the kernel loader reads or checks itself; capabilities check their own files.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "institutions": ("institution_id", "name", "kind"),
-    "borrowers": (
-        "borrower_id",
-        "institution_id",
-        "phone",
-        "email",
-        "registered_at",
-        "name",
-        "id_number",
-        "province",
-        "city",
-        "timezone",
-        "address",
-        "bank_card",
-    ),
-    "loans": (
-        "loan_id",
-        "borrower_id",
-        "institution_id",
-        "product",
-        "principal",
-        "nominal_rate",
-        "instalment_count",
-        "frequency",
-        "disbursed_at",
-        "upfront_fee",
-        "fee_per_period",
-        "status",
-        "days_past_due",
-        "stage",
-        "outstanding",
-    ),
-    "instalments": (
-        "loan_id",
-        "institution_id",
-        "seq",
-        "due_date",
-        "principal_due",
-        "interest_due",
-        "fee_due",
-        "paid_amount",
-        "paid_at",
-    ),
-    "complaints": (
-        "complaint_id",
-        "borrower_id",
-        "institution_id",
-        "filed_at",
-        "channel",
-        "contact_phone",
-        "contact_email",
-        "text",
-    ),
+    name: WORLD_COLUMNS[name] for name in ("institutions", "borrowers", "loans", "instalments", "complaints")
 }
 
 

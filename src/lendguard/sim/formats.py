@@ -1,0 +1,85 @@
+"""The pinned columns of a synthetic world's CSV files (``docs/data-formats.md``).
+
+One definition for the generator's loader and every capability's world importer. Extra trailing
+columns are allowed; these leading columns are required, in this order.
+"""
+
+from __future__ import annotations
+
+WORLD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "institutions": ("institution_id", "name", "kind"),
+    "borrowers": (
+        "borrower_id",
+        "institution_id",
+        "phone",
+        "email",
+        "registered_at",
+        "name",
+        "id_number",
+        "province",
+        "city",
+        "timezone",
+        "address",
+        "bank_card",
+    ),
+    "loans": (
+        "loan_id",
+        "borrower_id",
+        "institution_id",
+        "product",
+        "principal",
+        "nominal_rate",
+        "instalment_count",
+        "frequency",
+        "disbursed_at",
+        "upfront_fee",
+        "fee_per_period",
+        "status",
+        "days_past_due",
+        "stage",
+        "outstanding",
+    ),
+    "instalments": (
+        "loan_id",
+        "institution_id",
+        "seq",
+        "due_date",
+        "principal_due",
+        "interest_due",
+        "fee_due",
+        "paid_amount",
+        "paid_at",
+    ),
+    "complaints": (
+        "complaint_id",
+        "borrower_id",
+        "institution_id",
+        "filed_at",
+        "channel",
+        "contact_phone",
+        "contact_email",
+        "text",
+    ),
+    "gateway_clients": (
+        "client_id",
+        "institution_id",
+        "name",
+        "purposes",
+        "channels",
+        "prepaid",
+        "rate_per_second",
+        "rate_per_day",
+    ),
+    "gateway_queries": (
+        "query_id",
+        "client_id",
+        "borrower_id",
+        "at",
+        "purpose",
+        "channel",
+        "product",
+        "authorization_id",
+    ),
+    "applications": ("application_id", "client_id", "borrower_id", "at", "outcome"),
+    "truth/resellers": ("client_id", "kind"),
+}
