@@ -129,16 +129,17 @@ def walk_range(conn: Connection, institution_id: int, lo: int, hi: int | None, w
     walk = Walk(last_seq=lo - 1, last_hash=prev)
     expected, prefix = lo, str(institution_id)
     sha256, esc, sqlite_text = hashlib.sha256, _escape, conn.dialect.name == "sqlite"
+    count, broken = 0, None  # locals, not attributes of ``walk``: a million rows pass through this loop
     for seq, at, actor, action, subject, otype, oid, purpose, detail, prev_hash, stored in _rows(
         conn, institution_id, lo, hi
     ):
-        walk.count += 1
-        if walk.first_break is None:
+        count += 1
+        if broken is None:
             if seq != expected:
-                walk.first_break = Break(institution_id, expected, f"entry missing (next stored entry is {seq})")
+                broken = Break(institution_id, expected, f"entry missing (next stored entry is {seq})")
             elif prev_hash != prev and (prev or lo == 1):
                 reason = "prev_hash does not match the entry before it (inserted, deleted or reordered)"
-                walk.first_break = Break(institution_id, seq, reason)
+                broken = Break(institution_id, seq, reason)
             else:
                 # Inlined ``chain_hash_text`` (same text: each field through the same C escaper, joined
                 # as a JSON array); a mismatch is confirmed with ``chain_hash_text`` itself before it is
@@ -164,11 +165,12 @@ def walk_range(conn: Connection, institution_id: int, lo: int, hi: int | None, w
                     ]
                     if chain_hash_text(fields) != stored:
                         reason = "content does not match its hash (modified or moved)"
-                        walk.first_break = Break(institution_id, seq, reason)
+                        broken = Break(institution_id, seq, reason)
         if seq in wanted:
             walk.at_checkpoints[seq] = stored
         prev = stored
         expected = seq + 1
+    walk.count, walk.first_break = count, broken
     walk.last_seq, walk.last_hash = expected - 1, prev
     if hi is not None and walk.first_break is None and walk.last_seq < hi:
         walk.first_break = Break(institution_id, walk.last_seq + 1, "entry missing (deleted)")
