@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Connection
 
 from lendguard.gateway.model import Channel, Product, Purpose, QueryRequest
+from lendguard.gateway.ports import ConsentQuestion
 from lendguard.gateway.service import GatewayService
 from lendguard.gateway.store import GatewayRepository
 from lendguard.gateway.wiring import service
@@ -31,17 +32,10 @@ class FakeConsentLedger:
     def allows(
         self,
         conn: Connection,
-        *,
-        bureau_institution_id: int,
-        lender_code: str | None,
-        lender_institution_id: int | None,
-        bureau_code: str,
-        borrower_ref: str,
-        purpose: str,
-        at: datetime,
+        question: ConsentQuestion,
     ) -> bool:
         self.calls += 1
-        return (bureau_institution_id, borrower_ref, purpose) in self.given
+        return (question.bureau_institution_id, question.borrower_ref, question.purpose) in self.given
 
 
 @dataclass

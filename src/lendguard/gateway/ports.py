@@ -7,6 +7,7 @@ one. Scores come from a :class:`ScoreProvider` so that a real model can replace 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,20 +18,26 @@ from lendguard.gateway.model import Product
 from lendguard.gateway.store import GatewayRepository
 
 
+@dataclass(frozen=True)
+class ConsentQuestion:
+    """Which disclosure a query would make: the bureau answering, the lender asking, whose data, why, when."""
+
+    bureau_institution_id: int
+    bureau_code: str
+    lender_institution_id: int | None
+    lender_code: str | None
+    borrower_ref: str
+    purpose: str
+    at: datetime
+
+
 class ConsentLedger(Protocol):
     """Does the borrower's consent, as recorded in the ledger, cover this disclosure at ``at``?"""
 
     def allows(
         self,
         conn: Connection,
-        *,
-        bureau_institution_id: int,
-        lender_code: str | None,
-        lender_institution_id: int | None,
-        bureau_code: str,
-        borrower_ref: str,
-        purpose: str,
-        at: datetime,
+        question: ConsentQuestion,
     ) -> bool: ...
 
 
@@ -74,13 +81,6 @@ class UnavailableConsentLedger:
     def allows(
         self,
         conn: Connection,
-        *,
-        bureau_institution_id: int,
-        lender_code: str | None,
-        lender_institution_id: int | None,
-        bureau_code: str,
-        borrower_ref: str,
-        purpose: str,
-        at: datetime,
+        question: ConsentQuestion,
     ) -> bool:
         return False

@@ -34,7 +34,7 @@ from lendguard.gateway.model import (
     price_for,
     rate_allows,
 )
-from lendguard.gateway.ports import ConsentLedger, ScoreProvider
+from lendguard.gateway.ports import ConsentLedger, ConsentQuestion, ScoreProvider
 from lendguard.gateway.signing import TokenSigner
 from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.audit import AuditLog
@@ -305,16 +305,16 @@ class GatewayService(Detection):
         refusal = check_query(client_contract(client, self.defaults), claims, state, request, now)
         if refusal is not None:
             return refusal
-        if not self.consent.allows(
-            conn,
+        question = ConsentQuestion(
             bureau_institution_id=bureau_id,
-            lender_code=client["lender_code"],
-            lender_institution_id=client["lender_institution_id"],
             bureau_code=client["bureau_code"],
+            lender_institution_id=client["lender_institution_id"],
+            lender_code=client["lender_code"],
             borrower_ref=request.borrower_ref,
             purpose=request.purpose.value,
             at=now,
-        ):
+        )
+        if not self.consent.allows(conn, question):
             return Refusal.CONSENT_MISSING
         return None
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
-from lendguard.gateway.ports import ConsentLedger, RepaymentHistoryProvider, UnavailableConsentLedger
+from lendguard.gateway.ports import (
+    ConsentLedger,
+    ConsentQuestion,
+    RepaymentHistoryProvider,
+    UnavailableConsentLedger,
+)
 from lendguard.gateway.service import GatewayService
 from lendguard.gateway.signing import TokenSigner, derived_key
 
@@ -46,23 +50,17 @@ class PrivacyConsentLedger:
     def allows(
         self,
         conn: Connection,
-        *,
-        bureau_institution_id: int,
-        lender_code: str | None,
-        lender_institution_id: int | None,
-        bureau_code: str,
-        borrower_ref: str,
-        purpose: str,
-        at: datetime,
+        question: ConsentQuestion,
     ) -> bool:
-        wanted = PRIVACY_PURPOSE[purpose]
+        q = question
+        wanted = PRIVACY_PURPOSE[q.purpose]
         at_bureau = self.privacy.consent_allows(
-            conn, bureau_institution_id, borrower_ref, wanted, lender_code, at, ["credit_report"]
+            conn, q.bureau_institution_id, q.borrower_ref, wanted, q.lender_code, q.at, ["credit_report"]
         )
-        if at_bureau.allowed or lender_institution_id is None:
+        if at_bureau.allowed or q.lender_institution_id is None:
             return bool(at_bureau.allowed)
         at_lender = self.privacy.consent_allows(
-            conn, lender_institution_id, borrower_ref, wanted, bureau_code, at, ["credit_report"]
+            conn, q.lender_institution_id, q.borrower_ref, wanted, q.bureau_code, q.at, ["credit_report"]
         )
         return bool(at_lender.allowed)
 
