@@ -26,6 +26,9 @@ from lendguard.platform.migrate import upgrade
 from lendguard.platform.model import InstitutionKind, Principal, Role
 from lendguard.platform.settings import Settings
 
+# Browser fixtures (live_server, chromium) live in tests/browser.py.
+pytest_plugins = ["tests.browser"]
+
 PG_URL = os.environ.get("LENDGUARD_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 TEST_PASSWORD = "correct horse battery staple"
