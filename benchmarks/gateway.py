@@ -2,19 +2,25 @@
 
 For each database (SQLite file; PostgreSQL when ``--pg-url`` is given) it builds a bureau, a lender
 client with a large balance, ``--borrowers`` borrowers with repayment history, consent in the privacy
-ledger and a multi-use authorisation each; starts uvicorn on 127.0.0.1 on a free port in a subprocess;
-then ``--clients`` concurrent keep-alive clients drive for ``--seconds`` each:
+ledger and a multi-use authorisation each; starts uvicorn (``--workers``, default 2 = one per core;
+uvloop and httptools when installed) on 127.0.0.1 on a free port in a subprocess; then ``--clients``
+concurrent keep-alive connections drive for ``--seconds`` each — with Debian's ``wrk`` (C, 2 threads,
+a Lua script cycling through prepared requests) when it is installed, else one asyncio process
+(``--generator python``), so the generator costs little of the 2 cores:
 
 - **checked**: ``POST /v1/gateway/queries`` — API key, token signature, authorisation, consent ledger,
-  rate limit, conditional debit, query log, ledger and audit entry in one transaction;
+  rate limit, conditional debit, query log, ledger and audit entry;
 - **baseline**: ``GET /v1/gateway-baseline/score/...`` — the same score from the same provider with no
   check, no billing, no audit (mounted only on this benchmark's app).
 
+Each phase also reports the CPU per request of the server processes and of the generator (/proc and
+getrusage) and the 1-minute load average.
+
 Phases alternate (baseline, checked) ``--repeats`` times; the figures are medians over repeats.
-Targets: ≥ 500 checked q/s, p99 ≤ 50 ms, checked cost ≤ 3× baseline (ratio of mean service time).
+Targets: ≥ 500 checked q/s, p99 ≤ 50 ms, checked cost ≤ 3× baseline (baseline q/s / checked q/s).
 
     .venv/bin/python benchmarks/gateway.py [--pg-url postgresql://postgres@127.0.0.1:5432/test]
-        [--clients 16] [--seconds 5] [--repeats 3] [--borrowers 200]
+        [--clients 16] [--seconds 5] [--repeats 3] [--borrowers 200] [--workers 2] [--generator wrk|python]
 """
 
 from __future__ import annotations
@@ -23,12 +29,14 @@ import argparse
 import http.client
 import json
 import os
+import resource
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -41,19 +49,39 @@ from sqlalchemy import text
 from lendguard.platform.db import make_engine, normalise_url
 
 
-def serve(url: str, port: int) -> None:
-    """Subprocess entry: the lendguard app plus the baseline route, on 127.0.0.1:port."""
-    import uvicorn
-
+def app_factory() -> Any:
+    """uvicorn factory (one per worker process): the lendguard app plus the baseline route."""
     from lendguard.gateway.api import baseline_router
     from lendguard.platform.app import create_app
     from lendguard.platform.bootstrap import bootstrap
     from lendguard.platform.settings import Settings
 
-    container = bootstrap(Settings(database_url=url, environment="development"))
+    container = bootstrap(Settings(database_url=os.environ["LENDGUARD_BENCH_URL"], environment="development"))
     app = create_app(container)
     app.include_router(baseline_router)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+def serve(url: str, port: int, workers: int) -> None:
+    """Subprocess entry: uvicorn with ``workers`` processes on 127.0.0.1:port (uvloop/httptools if installed)."""
+    import importlib.util
+
+    import uvicorn
+
+    os.environ["LENDGUARD_BENCH_URL"] = url
+    fast = {"loop": "uvloop"} if importlib.util.find_spec("uvloop") else {}
+    if importlib.util.find_spec("httptools"):
+        fast["http"] = "httptools"
+    uvicorn.run(
+        "benchmarks.gateway:app_factory",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        **fast,  # type: ignore[arg-type]
+    )
 
 
 def prepare(url: str, borrowers: int) -> dict[str, Any]:
@@ -67,7 +95,7 @@ def prepare(url: str, borrowers: int) -> dict[str, Any]:
     from lendguard.platform.settings import Settings
     from lendguard.privacy.wiring import service as privacy_service
 
-    container = bootstrap(Settings(database_url=url, environment="development", security={"password_cost": 10}))  # type: ignore[arg-type]
+    container = bootstrap(Settings(database_url=url, environment="development", security={"password_cost": 10}))
     upgrade(container.engine)
     tenancy = container.tenancy
     bureau = tenancy.create_institution("CB-bench", "Bench bureau", InstitutionKind.CREDIT_BUREAU)
@@ -146,97 +174,240 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "serve", "--url", url, "--port", str(port)])
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, __file__, "serve", "--url", url, "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
+                time.sleep(1.0 if workers > 1 else 0)  # let every worker finish starting
                 return proc, port
         except OSError:
             time.sleep(0.2)
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError("server did not start within 60 s")
 
 
-def drive(port: int, clients: int, seconds: float, make: Any) -> dict[str, float]:
-    """``clients`` keep-alive threads send requests built by ``make(i)`` until ``seconds`` pass."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    stop = time.perf_counter() + seconds
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
-    def worker(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = n
-        while time.perf_counter() < stop:
-            method, path, body, headers = make(i)
-            began = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            latencies[n].append(time.perf_counter() - began)
-            if response.status != 200:
-                errors[n] += 1
-            i += clients
-        conn.close()
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - began
-    flat = sorted(x for per in latencies for x in per)
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants (Linux /proc)."""
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+Request = tuple[str, str, bytes, dict[str, str]]
+
+
+def _summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
+    flat = sorted(latencies)
     return {
         "qps": len(flat) / elapsed,
         "p50_ms": 1000 * flat[len(flat) // 2],
         "p99_ms": 1000 * flat[min(len(flat) - 1, int(len(flat) * 0.99))],
-        "errors": float(sum(errors)),
+        "errors": float(errors),
         "requests": float(len(flat)),
     }
 
 
+def drive_python(port: int, clients: int, seconds: float, requests: list[Request]) -> dict[str, float]:
+    """Fallback generator: one asyncio loop with ``clients`` keep-alive connections (raw HTTP/1.1)."""
+    import asyncio
+
+    raw = [
+        (
+            f"{m} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            + "\r\n"
+        ).encode()
+        + body
+        for m, path, body, headers in requests
+    ]
+    latencies: list[float] = []
+    errors = 0
+
+    async def client(n: int, stop: float) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = n
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            writer.write(raw[i % len(raw)])
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - began)
+            if head[9:12] != b"200":
+                errors += 1
+            i += clients
+        writer.close()
+
+    async def run() -> float:
+        began = time.perf_counter()
+        await asyncio.gather(*(client(n, began + seconds) for n in range(clients)))
+        return time.perf_counter() - began
+
+    elapsed = asyncio.run(run())
+    return _summary(latencies, elapsed, errors)
+
+
+WRK_SCRIPT = """
+local reqs, i, counter = {}, 0, 0
+local paths = {%(paths)s}
+local bodies = {%(bodies)s}
+local headers = {%(headers)s}
+function setup(thread) thread:set("offset", counter); counter = counter + 1 end
+function init(args)
+  for k = 1, #paths do reqs[k] = wrk.format("%(method)s", paths[k], headers, bodies[k]) end
+  i = (tonumber(offset) or 0) * 7919
+end
+function request() i = i %% #reqs + 1; return reqs[i] end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\nWRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"errors": %%d}\\n', summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def _lua(text: str) -> str:
+    assert "]==]" not in text
+    return f"[==[{text}]==]"
+
+
+def drive_wrk(port: int, clients: int, seconds: float, requests: list[Request]) -> dict[str, float]:
+    """Drive with Debian's ``wrk`` (C, epoll; 2 threads) and a Lua script cycling through ``requests``."""
+    method = requests[0][0]
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(_lua(r[1]) for r in requests),
+        "bodies": ", ".join(_lua(r[2].decode()) for r in requests),
+        "headers": ", ".join(f"[ {_lua(k)} ] = {_lua(v)}" for k, v in requests[0][3].items()),
+        "method": method,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
+        f.write(script)
+        f.flush()
+        cmd = [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(clients),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            f.name,
+        ]
+        done = subprocess.run([*cmd, f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+    if done.returncode != 0 or "WRKJSON" not in done.stdout:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    out = done.stdout
+    found = json.loads(out.split("WRKJSON", 1)[1].strip().splitlines()[0])
+    elapsed = found["duration_us"] / 1e6
+    return {
+        "qps": found["requests"] / elapsed,
+        "p50_ms": found["p50_us"] / 1000,
+        "p99_ms": found["p99_us"] / 1000,
+        "errors": float(found["errors"]),
+        "requests": float(found["requests"]),
+    }
+
+
+def drive(
+    server: int, port: int, args: argparse.Namespace, seconds: float, requests: list[Request]
+) -> dict[str, float]:
+    """One phase; adds the generator's and the server's CPU seconds per request (``*_cpu_ms``)."""
+    gen0, srv0 = _generator_cpu(), tree_cpu(server)
+    if args.generator == "wrk":
+        result = drive_wrk(port, args.clients, seconds, requests)
+    else:
+        result = drive_python(port, args.clients, seconds, requests)
+    gen, srv = _generator_cpu() - gen0, tree_cpu(server) - srv0
+    n = max(result["requests"], 1.0)
+    return {**result, "server_cpu_ms": 1000 * srv / n, "generator_cpu_ms": 1000 * gen / n, "load1": os.getloadavg()[0]}
+
+
+def _generator_cpu() -> float:
+    """CPU seconds of this process plus its waited-for children (wrk), user + system."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     setup = prepare(url, args.borrowers)
-    proc, port = start_server(url)
+    proc, port = start_server(url, args.workers)
     n = len(setup["refs"])
     auth = {"Authorization": f"Bearer {setup['key']}", "Content-Type": "application/json"}
-
-    def checked(i: int) -> tuple[str, str, bytes, dict[str, str]]:
-        body = {
-            "token": setup["tokens"][i % n],
-            "borrower_ref": setup["refs"][i % n],
-            "purpose": "credit_assessment",
-            "product": "score",
-            "channel": "app",
-        }
-        return "POST", "/v1/gateway/queries", json.dumps(body).encode(), auth
-
-    def baseline(i: int) -> tuple[str, str, bytes, dict[str, str]]:
-        return "GET", f"/v1/gateway-baseline/score/{setup['bureau']}/{setup['refs'][i % n]}", b"", {}
-
+    checked: list[Request] = [
+        (
+            "POST",
+            "/v1/gateway/queries",
+            json.dumps(
+                {
+                    "token": setup["tokens"][i],
+                    "borrower_ref": setup["refs"][i],
+                    "purpose": "credit_assessment",
+                    "product": "score",
+                    "channel": "app",
+                }
+            ).encode(),
+            auth,
+        )
+        for i in range(n)
+    ]
+    baseline: list[Request] = [
+        ("GET", f"/v1/gateway-baseline/score/{setup['bureau']}/{setup['refs'][i]}", b"", {}) for i in range(n)
+    ]
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "checked": []}
     try:
-        drive(port, args.clients, 1.0, baseline)  # warm-up
-        drive(port, args.clients, 1.0, checked)
+        drive(proc.pid, port, args, 1.0, baseline)  # warm-up
+        drive(proc.pid, port, args, 1.0, checked)
         for _ in range(args.repeats):
-            runs["baseline"].append(drive(port, args.clients, args.seconds, baseline))
-            runs["checked"].append(drive(port, args.clients, args.seconds, checked))
+            runs["baseline"].append(drive(proc.pid, port, args, args.seconds, baseline))
+            runs["checked"].append(drive(proc.pid, port, args, args.seconds, checked))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
     med = {phase: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for phase, rs in runs.items()}
     ratio = med["baseline"]["qps"] / med["checked"]["qps"]
-    print(f"\n[{name}] {args.clients} clients, {args.seconds:.0f} s x {args.repeats} repeats (medians)")
+    print(
+        f"\n[{name}] {args.clients} connections ({args.generator}), {args.workers} server worker(s), "
+        f"{args.seconds:.0f} s x {args.repeats} repeats (medians)"
+    )
     for phase in ("baseline", "checked"):
         m = med[phase]
         print(
             f"  {phase:9s} {m['qps']:8.1f} q/s   p50 {m['p50_ms']:6.1f} ms   p99 {m['p99_ms']:6.1f} ms   "
-            f"non-200: {m['errors']:.0f} of {m['requests']:.0f}"
+            f"non-200: {m['errors']:.0f} of {m['requests']:.0f}   CPU/request: server {m['server_cpu_ms']:.2f} ms, "
+            f"generator {m['generator_cpu_ms']:.2f} ms   load1 {m['load1']:.2f}"
         )
     print(f"  checks cost {ratio:.2f}x the baseline (baseline q/s / checked q/s; target <= 3)")
     c = med["checked"]
@@ -252,6 +423,13 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", default="bench", choices=("bench", "serve"))
     parser.add_argument("--url", help="(serve mode) database URL")
     parser.add_argument("--port", type=int, help="(serve mode) port")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2: one per core)")
+    parser.add_argument(
+        "--generator",
+        choices=("wrk", "python"),
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator: Debian's wrk when installed, else one asyncio process",
+    )
     parser.add_argument("--pg-url", default=os.environ.get("LENDGUARD_TEST_DATABASE_URL"))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -259,7 +437,7 @@ def main() -> None:
     parser.add_argument("--borrowers", type=int, default=200)
     args = parser.parse_args()
     if args.mode == "serve":
-        serve(args.url, args.port)
+        serve(args.url, args.port, args.workers)
         return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
