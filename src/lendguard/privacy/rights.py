@@ -76,7 +76,9 @@ class RightsService:
                     "seq": e["seq"],
                 }
                 for e in log
-                if e["action"].startswith(("personal_data.", "designated_contacts.", "rights.export", "gateway.query."))
+                if e["action"].startswith(
+                    ("personal_data.", "designated_contacts.", "rights.export", "gateway.query.", "intel.evidence.")
+                )
             ],
         }
 
