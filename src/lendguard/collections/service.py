@@ -6,8 +6,8 @@ Every method takes the acting :class:`Principal`, checks its role and scopes eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -18,10 +18,26 @@ from lendguard.collections.policy.engine import decide
 from lendguard.collections.policy.packs import Pack
 from lendguard.collections.policy.parse import ScenarioError
 from lendguard.collections.scenarios import contact_json, parse, scenario_json
-from lendguard.collections.store import CollectionsRepository
+from lendguard.collections.store import BorrowerFacts, CollectionsRepository
 from lendguard.platform.model import Principal, Role, require
 
-__all__ = ["CollectionsService", "ContactBlocked"]
+__all__ = ["CollectionsService", "ContactBlocked", "as_past"]
+
+QUEUE_CHANNELS = ("call", "sms")
+
+
+def as_past(history: Sequence[Mapping[str, Any]], at: datetime) -> list[Mapping[str, Any]]:
+    """Stored attempts as the engine's history for a contact at ``at``.
+
+    The engine counts only history strictly before the contact. An attempt stored at the very same instant
+    (two collectors on one second, a dialer's minute stamps, a fixed clock) was recorded first, under the
+    borrower's lock, so it happened before this one: it is moved one microsecond earlier and counts. (At an
+    exact local midnight that puts it on the previous day for per-day caps; both packs forbid calls then
+    unless consented.)
+    """
+    t = utc(at)
+    just_before = t - timedelta(microseconds=1)
+    return [{**a, "at": just_before} if utc(a["at"]) == t else a for a in history]
 
 
 class CollectionsService(CaseUseCases):
@@ -35,23 +51,34 @@ class CollectionsService(CaseUseCases):
         spec: Mapping[str, Any],
         at: datetime,
         pack: Pack | None = None,
+        facts: BorrowerFacts | None = None,
     ) -> dict[str, Any]:
-        """The engine's decision for a planned contact on ``case`` against everything stored about the borrower."""
-        repo = CollectionsRepository(conn)
+        """The engine's decision for a planned contact on ``case`` against everything stored about the borrower.
+
+        ``facts`` are the borrower's stored cases, attempts and consents when the caller has read them
+        already (under the borrower's lock, or for a whole queue page at once); otherwise they are read here.
+        """
+        if facts is None:
+            facts = CollectionsRepository(conn).facts_of_borrower(institution_id, case["borrower_ref"])
+        return self._decide(case, spec, at, pack or self.pack_for(conn, institution_id), facts)
+
+    def _decide(
+        self, case: Mapping[str, Any], spec: Mapping[str, Any], at: datetime, pack: Pack, facts: BorrowerFacts
+    ) -> dict[str, Any]:
         raw = scenario_json(
             scenario_id=str(case["ref"]),
             at=at,
             contact=contact_json(spec, case),
             case=case,
-            borrower_cases=repo.cases_of_borrower(institution_id, case["borrower_ref"]),
-            history=repo.attempts_of_borrower(institution_id, case["borrower_ref"]),
-            consents=repo.consents_of(institution_id, case["borrower_ref"]),
+            borrower_cases=facts.cases,
+            history=as_past(facts.attempts, at),
+            consents=facts.consents,
         )
         try:
             scenario = parse(raw)
         except ScenarioError as exc:
             raise InputError(f"field {exc.field}: {exc.message}") from None
-        return decide(scenario, pack or self.pack_for(conn, institution_id), self.screener).as_dict()
+        return decide(scenario, pack, self.screener).as_dict()
 
     def check(
         self, principal: Principal, case_id: int, spec: Mapping[str, Any], at: datetime | None = None
@@ -59,7 +86,7 @@ class CollectionsService(CaseUseCases):
         """Decide a planned contact on a case now (or at ``at``) without recording anything."""
         require(principal, *READERS)
         spec = {**spec, "number": self.number_ref(spec.get("number"))}
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(read_only=True) as conn:  # no write lock on SQLite
             case = CollectionsRepository(conn).case(principal.institution_id, case_id)
             return self.decide_on_case(conn, principal.institution_id, case, spec, at or self.clock.now())
 
@@ -74,20 +101,30 @@ class CollectionsService(CaseUseCases):
         """Record a contact attempt; one the policy blocks is refused (:class:`ContactBlocked`) and audited.
 
         The decision is taken at the attempt's time (``spec["at"]``, default now) against the stored history,
-        in the transaction that writes the attempt or the refusal and its audit entry.
+        in the transaction that writes the attempt or the refusal and its audit entry, under a lock on the
+        borrower's cases (:meth:`CollectionsRepository.lock_borrower`): concurrent attempts on one debtor are
+        decided one after another, so together they never exceed a cap; other debtors do not wait.
         """
         require(principal, *WORKERS)
         spec = {**spec, "number": self.number_ref(spec.get("number"))}
-        now = self.clock.now()
-        given = spec.get("at") or now
-        at = utc(given)
-        when = given if given.tzinfo is not None else at  # decide in the caller's offset, store UTC
         blocked_decision: dict[str, Any] | None = None
         with self.engine.begin() as conn:
             repo = CollectionsRepository(conn)
             inst = principal.institution_id
-            case = repo.case(inst, case_id)
-            decision = self.decide_on_case(conn, inst, case, spec, when)
+            borrower_ref = repo.case(inst, case_id)["borrower_ref"]
+            # Serialise per debtor: a concurrent attempt on any of the borrower's cases waits here until we
+            # commit, then reads a history with ours in it. The rows are re-read under the lock (fresh flags).
+            borrower_cases = repo.lock_borrower(inst, borrower_ref)
+            case = next(c for c in borrower_cases if c["id"] == case_id)
+            facts = BorrowerFacts(
+                borrower_cases, repo.attempts_of_borrower(inst, borrower_ref), repo.consents_of(inst, borrower_ref)
+            )
+            # "Now" is read under the lock, so attempts recorded one after another get non-decreasing times.
+            now = self.clock.now()
+            given = spec.get("at") or now
+            at = utc(given)
+            when = given if given.tzinfo is not None else at  # decide in the caller's offset, store UTC
+            decision = self._decide(case, spec, when, self.pack_for(conn, inst), facts)
             contact = contact_json(spec, case)
             if decision["decision"] == "block":
                 nxt = decision["next_allowed_at"]
@@ -150,26 +187,30 @@ class CollectionsService(CaseUseCases):
         """Open cases (a collector's own; a supervisor's whole team), each with the next allowed call and SMS.
 
         A case is *due* when a call to the debtor is allowed now; due cases come first, then by days past due.
+        The page's cases, the borrowers' cases, attempts and consents are read in a fixed number of queries
+        (not one per case); the decisions are then taken in memory.
         """
         require(principal, *WORKERS)
         now = self.clock.now()
         mine = not principal.has(Role.SUPERVISOR)
         out = []
-        with self.engine.connect() as conn:
+        # A plain read transaction: on SQLite it must not take the write lock while the queue is decided.
+        with self.engine.connect().execution_options(read_only=True) as conn:
             repo = CollectionsRepository(conn)
             pack = self.pack_for(conn, principal.institution_id)
             rows = repo.list_cases(
                 principal.institution_id, collector=principal.username if mine else None, limit=limit
             )
-            for case in rows:
-                nxt = {
-                    ch: self.decide_on_case(
-                        conn, principal.institution_id, case, {"channel": ch, "includes_opt_out": True}, now, pack
-                    )
-                    for ch in ("call", "sms")
-                }
-                due = nxt["call"]["decision"] != "block"
-                out.append({**case, "due": due, "next": nxt})
+            facts = repo.facts_of_borrowers(principal.institution_id, (c["borrower_ref"] for c in rows))
+        for case in rows:
+            nxt = {
+                ch: self._decide(
+                    case, {"channel": ch, "includes_opt_out": True}, now, pack, facts[case["borrower_ref"]]
+                )
+                for ch in QUEUE_CHANNELS
+            }
+            due = nxt["call"]["decision"] != "block"
+            out.append({**case, "due": due, "next": nxt})
         out.sort(key=lambda c: (not c["due"], -int(c["days_past_due"])))
         return out
 

@@ -5,9 +5,9 @@ Every query filters on ``institution_id``; a row of another institution is :clas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -155,6 +155,18 @@ def _one(row: Any, what: str, key: object) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+# Borrowers per ``IN (...)`` list when reading many borrowers' facts at once (a queue page is <= 500).
+IN_CHUNK = 1000
+
+
+class BorrowerFacts(NamedTuple):
+    """Everything the policy needs about one borrower: all their cases, attempts and contact consents."""
+
+    cases: list[dict[str, Any]]
+    attempts: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+
+
 class CollectionsRepository:
     """Reads and writes of one institution's collection data (every statement filters on the institution)."""
 
@@ -180,6 +192,23 @@ class CollectionsRepository:
     def cases_of_borrower(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
         q = sa.select(cases).where(cases.c.institution_id == institution_id, cases.c.borrower_ref == borrower_ref)
         return [dict(r._mapping) for r in self.conn.execute(q.order_by(cases.c.id))]
+
+    def lock_borrower(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
+        """All cases of a borrower, locked until the transaction ends (fresh rows, ordered by id).
+
+        The lock serialises decide-then-record per debtor: a second attempt on any of the borrower's cases
+        waits here and then reads a history that includes the first. On PostgreSQL it is ``FOR UPDATE`` on
+        the case rows, taken in id order so two lockers never deadlock; SQLite's ``BEGIN IMMEDIATE``
+        already holds the database's single write lock for the whole transaction.
+        """
+        q = (
+            sa.select(cases)
+            .where(cases.c.institution_id == institution_id, cases.c.borrower_ref == borrower_ref)
+            .order_by(cases.c.id)
+        )
+        if self.conn.dialect.name != "sqlite":
+            q = q.with_for_update()
+        return [dict(r._mapping) for r in self.conn.execute(q)]
 
     def list_cases(
         self,
@@ -219,6 +248,39 @@ class CollectionsRepository:
         if since is not None:
             q = q.where(attempts.c.at >= since)
         return [dict(r._mapping) for r in self.conn.execute(q.order_by(attempts.c.at, attempts.c.id))]
+
+    # many borrowers at once --------------------------------------------------------------------
+    def facts_of_borrower(self, institution_id: int, borrower_ref: str) -> BorrowerFacts:
+        """One borrower's cases, attempts and consents (three queries)."""
+        return BorrowerFacts(
+            self.cases_of_borrower(institution_id, borrower_ref),
+            self.attempts_of_borrower(institution_id, borrower_ref),
+            self.consents_of(institution_id, borrower_ref),
+        )
+
+    def facts_of_borrowers(self, institution_id: int, borrower_refs: Iterable[str]) -> dict[str, BorrowerFacts]:
+        """Facts of many borrowers in three queries per :data:`IN_CHUNK` borrowers (a work-queue page).
+
+        Each borrower's rows come in the same order as :meth:`facts_of_borrower` gives them.
+        """
+        refs = sorted(set(borrower_refs))
+        out = {ref: BorrowerFacts([], [], []) for ref in refs}
+        for i in range(0, len(refs), IN_CHUNK):
+            chunk = refs[i : i + IN_CHUNK]
+            for table, order, slot in (
+                (cases, (cases.c.id,), 0),
+                (attempts, (attempts.c.at, attempts.c.id), 1),
+                (contact_consents, (contact_consents.c.id,), 2),
+            ):
+                for row in self._of_borrowers(table, institution_id, chunk, order):
+                    out[row["borrower_ref"]][slot].append(row)
+        return out
+
+    def _of_borrowers(
+        self, table: sa.Table, institution_id: int, refs: Sequence[str], order: Sequence[Any]
+    ) -> list[dict[str, Any]]:
+        q = sa.select(table).where(table.c.institution_id == institution_id, table.c.borrower_ref.in_(refs))
+        return [dict(r._mapping) for r in self.conn.execute(q.order_by(table.c.borrower_ref, *order))]
 
     # blocked attempts -------------------------------------------------------------------------
     def add_blocked(self, institution_id: int, row: Mapping[str, Any]) -> int:
