@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lendguard.platform.bootstrap import Container
+from lendguard.platform.credentials import hash_api_key
 from lendguard.platform.model import Principal
+from lendguard.platform.service import TenancyService
 
 SESSION_USER_KEY = "user_id"
 
@@ -23,6 +28,50 @@ def get_container(request: Request) -> Container:
 
 AppContainer = Annotated[Container, Depends(get_container)]
 
+API_KEY_CACHE_SECONDS = 1.0
+
+
+class ApiKeyCache:
+    """API key -> principal for ``ttl`` seconds, so a busy client's calls skip the key look-up.
+
+    Entries are keyed by the key's SHA-256 (the cache never holds a key in clear) and remember the
+    tenancy's ``credentials_version`` read *before* the look-up: a revocation or deactivation through
+    this process bumps it, so the next call looks again and is refused at once. Other worker processes
+    see the change within ``ttl``. Unknown or revoked keys are never cached.
+    """
+
+    def __init__(self, ttl: float = API_KEY_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[str, tuple[float, int, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def principal(self, tenancy: TenancyService, full_key: str) -> Principal | None:
+        """The key's owner (from the cache while fresh and no credential changed), else None."""
+        digest = hash_api_key(full_key)
+        version = tenancy.credentials_version
+        now = self.clock()
+        hit = self._entries.get(digest)
+        if hit is not None and hit[0] > now and hit[1] == version:
+            return hit[2]
+        principal = tenancy.principal_for_api_key(full_key)
+        with self._lock:
+            if principal is None:
+                self._entries.pop(digest, None)
+            else:
+                if len(self._entries) >= 10_000:  # bounded: drop everything rather than track ages
+                    self._entries.clear()
+                self._entries[digest] = (now + self.ttl, version, principal)
+        return principal
+
+
+def api_key_cache(request: Request) -> ApiKeyCache:
+    """The app's API-key cache (one per app, created on first use)."""
+    cache: ApiKeyCache | None = getattr(request.app.state, "api_key_cache", None)
+    if cache is None:
+        cache = request.app.state.api_key_cache = ApiKeyCache()
+    return cache
+
 
 def current_principal(
     request: Request,
@@ -31,7 +80,7 @@ def current_principal(
 ) -> Principal:
     """The caller, from an API key (``Authorization: Bearer``) or from a page session cookie."""
     if credentials is not None:
-        principal = container.tenancy.principal_for_api_key(credentials.credentials)
+        principal = api_key_cache(request).principal(container.tenancy, credentials.credentials)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

@@ -54,6 +54,9 @@ class TenancyService:
         self.password_cost = password_cost
         self.clock = clock
         self.audit = audit
+        # Bumped after every committed revocation or (de)activation: API-key caches (``deps``) drop
+        # what they cached under an older version, so this process refuses a revoked key at once.
+        self.credentials_version = 0
 
     # -- set-up (CLI, world loader, tests): no principal, the operator is trusted ------------------
     def create_institution(self, code: str, name: str, kind: InstitutionKind) -> int:
@@ -212,6 +215,7 @@ class TenancyService:
                 ),
                 now,
             )
+        self.credentials_version += 1
 
     def users(self, principal: Principal, role: Role | None = None, active: bool | None = None) -> list[dict[str, Any]]:
         require(principal, Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE)
@@ -241,4 +245,5 @@ class TenancyService:
                     ),
                     self.clock.now(),
                 )
-            return changed
+        self.credentials_version += 1
+        return changed
