@@ -18,7 +18,8 @@ class EvidenceOut(BaseModel):
     file: str
     row_id: str
     field: str
-    value: str
+    value: str = Field(description="the cell's value; masked unless the caller investigates fraud")
+    borrower_id: str | None = Field(None, description="pseudonymous borrower whose row it is")
 
 
 class SignalOut(BaseModel):
@@ -37,6 +38,25 @@ class DecisionOut(BaseModel):
     note: str
     username: str
     at: datetime
+    carried_from: int | None = Field(None, description="earlier ring whose decision was carried over to this one")
+
+
+class CarryOverOut(BaseModel):
+    """The earlier decision a ring inherited when detection ran again."""
+
+    from_ring: int
+    from_run: int
+    decided_status: Literal["confirmed", "dismissed"]
+    note: str
+    username: str
+    decided_at: datetime
+    match: Literal["indicators", "members"] = Field(description="same indicator set, or member Jaccard >= 0.5")
+    jaccard: float
+    added: list[str] = Field(description="our borrowers new since the decision")
+    removed: list[str] = Field(description="our borrowers no longer in the ring")
+    other_added: int = Field(description="growth in members at other institutions")
+    changed: bool = Field(description="the ring grew since the decision, so it went back to open")
+    status: str
 
 
 class RingSummary(BaseModel):
@@ -50,6 +70,8 @@ class RingSummary(BaseModel):
     signals: list[str]
     decided_at: datetime | None
     created_at: datetime
+    carryover: CarryOverOut | None = Field(None, description="decision carried over from an earlier run")
+    changed_since_decision: bool = Field(False, description="open again because the ring grew since its decision")
 
 
 class RingDetail(RingSummary):
@@ -57,6 +79,7 @@ class RingDetail(RingSummary):
     indicators: list[IndicatorOut]
     signals_detail: list[SignalOut]
     decisions: list[DecisionOut]
+    masked: bool = Field(description="evidence values are masked (the caller does not investigate fraud)")
 
 
 class DecisionIn(BaseModel):
@@ -73,11 +96,25 @@ def list_rings(
     principal: CurrentPrincipal,
     container: AppContainer,
     status: Literal["open", "confirmed", "dismissed"] | None = None,
+    run_id: int | None = Query(None, description="a detection run of my institution (default: the latest)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> list[RingSummary]:
-    rows = service(container).rings(principal, status=status, limit=limit, offset=offset)
+    rows = service(container).rings(principal, status=status, run_id=run_id, limit=limit, offset=offset)
     return [RingSummary(**r) for r in rows]
+
+
+class RunOut(BaseModel):
+    id: int
+    engine: str
+    source: str
+    ring_count: int
+    created_at: datetime
+
+
+@router.get("/runs", response_model=list[RunOut], summary="Detection runs of my institution, latest first")
+def list_runs(principal: CurrentPrincipal, container: AppContainer) -> list[RunOut]:
+    return [RunOut(**r) for r in service(container).runs(principal)]
 
 
 @router.get("/rings/{ring_id}", response_model=RingDetail, summary="One ring with its evidence (audited)")
@@ -93,7 +130,10 @@ def decide(ring_id: int, body: DecisionIn, principal: CurrentPrincipal, containe
         raise HTTPException(422, str(exc)) from exc
 
 
-@router.get("/rings/{ring_id}/report", summary="Evidence report of a confirmed ring (JSON, audited)")
+@router.get(
+    "/rings/{ring_id}/report",
+    summary="Evidence report of a confirmed ring (JSON, audited; masked for non-investigators)",
+)
 def report(ring_id: int, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     return service(container).evidence_report(principal, ring_id, institution_code(container, principal.institution_id))
 

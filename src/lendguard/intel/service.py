@@ -1,8 +1,11 @@
 """Use cases of the intelligence capability: store detection results, review rings, export evidence.
 
 Every read and write is scoped to the principal's institution; a ring of another institution is
-reported as not found. Reading a ring's evidence (phone numbers, e-mail addresses, complaint texts)
-and exporting it are audited in the institution's hash-chained log.
+reported as not found. Ring evidence (phone numbers, e-mail addresses, complaint texts) is personal
+data: only fraud investigators (analyst, compliance) read it in full, other readers see it masked
+(``evidence_model``), and every read and export is audited once for the ring and once per borrower
+(``subject_ref``), with purpose ``fraud_investigation``, so it shows in the borrower's access report.
+Storing a new run carries earlier decisions over to matching rings (``carryover_model``).
 """
 
 from __future__ import annotations
@@ -13,25 +16,38 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from lendguard.intel.carryover_model import JACCARD_THRESHOLD, NewRing, carry_over
 from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.evidence_model import (
+    INVESTIGATORS,
+    PURPOSE,
+    annotate_borrowers,
+    fields_by_subject,
+    masked_detail,
+)
 from lendguard.intel.scoring_model import Ring, ring_view
 from lendguard.intel.store import IntelRepository
+from lendguard.intel.view_model import indicator_edges
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
 from lendguard.platform.model import Conflict, Principal, Role, require
 
-READERS = (Role.ANALYST, Role.REGULATOR)
+# Who may open the ring list and rings; only INVESTIGATORS see evidence values unmasked.
+READERS = (Role.ANALYST, Role.COMPLIANCE, Role.REGULATOR)
 DECISIONS = ("confirmed", "dismissed")
 
 
 class IntelService:
     """Detection results and the analyst workflow of each institution."""
 
-    def __init__(self, engine: Engine, clock: Clock, audit: AuditLog) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock, audit: AuditLog, carryover_threshold: float = JACCARD_THRESHOLD
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.audit = audit
+        self.carryover_threshold = carryover_threshold
 
     def store_rings(
         self,
@@ -48,14 +64,17 @@ class IntelService:
         """Store the rings that involve the institution's borrowers, as the institution may see them.
 
         Runs as the system inside the caller's transaction (world import, scheduled jobs); only
-        rings at or above the threshold are kept, and only the institution's own rows of each.
+        rings at or above the threshold are kept, and only the institution's own rows of each. Rings
+        matching an earlier decided ring inherit its decision (see ``carryover_model``).
         """
         views = [
-            ring_view(r, own_borrowers)
+            annotate_borrowers(ring_view(r, own_borrowers), r)
             for r in rings
             if r.score >= config.threshold and own_borrowers.intersection(r.borrowers)
         ]
-        run_id = IntelRepository(conn).add_run(institution_id, engine, source, config.as_dict(), views, now)
+        repo = IntelRepository(conn)
+        run_id = repo.add_run(institution_id, engine, source, config.as_dict(), views, now)
+        carried = self._carry_over(conn, repo, institution_id, run_id, now)
         self.audit.append(
             conn,
             institution_id,
@@ -65,30 +84,101 @@ class IntelService:
                 object_type="intel_run",
                 object_id=str(run_id),
                 purpose="fraud_prevention",
-                detail={"rings": len(views), "engine": engine},
+                detail={
+                    "rings": len(views),
+                    "engine": engine,
+                    "decisions_carried_over": sum(not c["changed"] for c in carried),
+                    "reopened_changed": sum(bool(c["changed"]) for c in carried),
+                },
             ),
             now,
         )
         return run_id
 
-    def rings(
-        self, principal: Principal, *, status: str | None = None, limit: int = 100, offset: int = 0
+    def _carry_over(
+        self, conn: Connection, repo: IntelRepository, institution_id: int, run_id: int, now: datetime
     ) -> list[dict[str, Any]]:
-        """Ring summaries of the principal's institution (latest run first by score); no evidence."""
+        """Match the new run's rings against earlier decided rings and apply the inherited decisions."""
+        decided = repo.decided_rings(institution_id, before_run=run_id)
+        if not decided:
+            return []
+        new = repo.run_rings(institution_id, run_id)
+        ids = {str(r["ring_ref"]): int(r["id"]) for r in new}
+        found = carry_over(
+            [
+                NewRing(
+                    ring_ref=str(r["ring_ref"]),
+                    members=frozenset(str(b) for b in r["document"].get("borrowers", [])),
+                    indicators=frozenset(
+                        (str(i["kind"]), str(i["value"])) for i in r["document"].get("indicators", [])
+                    ),
+                    other_borrowers=int(r["other_borrowers"]),
+                )
+                for r in new
+            ],
+            decided,
+            self.carryover_threshold,
+        )
+        carried = {ids[ref]: c for ref, c in found.items()}
+        repo.apply_carryover(institution_id, carried)
+        events = [
+            AuditEvent(
+                actor="system",
+                action="intel.ring.decision_reopened" if c.changed else "intel.ring.decision_carried",
+                object_type="intel_ring",
+                object_id=str(ring_id),
+                purpose=PURPOSE,
+                detail=c.as_dict(),
+            )
+            for ring_id, c in sorted(carried.items())
+        ]
+        self.audit.append_many(conn, institution_id, events, now)
+        return [c.as_dict() for c in carried.values()]
+
+    def rings(
+        self,
+        principal: Principal,
+        *,
+        status: str | None = None,
+        run_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Ring summaries of one run (default: the latest), highest score first; no evidence.
+
+        Earlier runs stay stored (their decisions are what carry over) but are listed only on request.
+        """
         require(principal, *READERS)
         with self.engine.connect() as conn:
-            rows = IntelRepository(conn).rings(principal.institution_id, status=status, limit=limit, offset=offset)
+            repo = IntelRepository(conn)
+            if run_id is None:
+                latest = repo.latest_run(principal.institution_id)
+                if latest is None:
+                    return []
+                run_id = int(latest["id"])
+            rows = repo.rings(principal.institution_id, run_id=run_id, status=status, limit=limit, offset=offset)
         return [_summary(r) for r in rows]
 
+    def runs(self, principal: Principal, limit: int = 50) -> list[dict[str, Any]]:
+        """The institution's detection runs, latest first (id, engine, source, ring count, time)."""
+        require(principal, *READERS)
+        with self.engine.connect() as conn:
+            rows = IntelRepository(conn).runs(principal.institution_id, limit)
+        return [{k: r[k] for k in ("id", "engine", "source", "ring_count", "created_at")} for r in rows]
+
     def ring(self, principal: Principal, ring_id: int) -> dict[str, Any]:
-        """One ring with its evidence and decision history (the read is audited)."""
+        """One ring with its evidence and decision history (audited for the ring and each borrower).
+
+        Evidence values are masked unless the principal investigates fraud (analyst, compliance).
+        """
         require(principal, *READERS)
         with self.engine.begin() as conn:
             repo = IntelRepository(conn)
             row = repo.ring(principal.institution_id, ring_id)
             decisions = repo.decisions(principal.institution_id, ring_id)
-            self._audit(conn, principal, "intel.ring.read", ring_id, {})
-        return _detail(row, decisions)
+            detail = self._governed(_detail(row, decisions), principal)
+            self._audit_evidence(conn, principal, "read", ring_id, detail)
+        return detail
 
     def decide(self, principal: Principal, ring_id: int, status: str, note: str) -> dict[str, Any]:
         """Confirm or dismiss a ring with a note; the decision is kept and audited."""
@@ -106,7 +196,9 @@ class IntelService:
             self._audit(conn, principal, f"intel.ring.{status}", ring_id, {"note": note.strip()})
             row = repo.ring(principal.institution_id, ring_id)
             decisions = repo.decisions(principal.institution_id, ring_id)
-        return _detail(row, decisions)
+            detail = self._governed(_detail(row, decisions), principal)
+            self._audit_evidence(conn, principal, "read", ring_id, detail)
+        return detail
 
     def evidence_report(self, principal: Principal, ring_id: int, institution_code: str) -> dict[str, Any]:
         """The evidence report of a confirmed ring: every supporting record with its source (audited)."""
@@ -118,8 +210,8 @@ class IntelService:
             if row["status"] != "confirmed":
                 raise Conflict(f"ring {ring_id} is {row['status']}; only confirmed rings are exported")
             decisions = repo.decisions(principal.institution_id, ring_id)
-            self._audit(conn, principal, "intel.evidence.exported", ring_id, {})
-        detail = _detail(row, decisions)
+            detail = self._governed(_detail(row, decisions), principal)
+            self._audit_evidence(conn, principal, "exported", ring_id, detail)
         records = sorted(
             ({**item, "signal": signal["name"]} for signal in detail["signals"] for item in signal["evidence"]),
             key=lambda r: (r["file"], r["row_id"], r["field"], r["signal"]),
@@ -129,9 +221,48 @@ class IntelService:
             "institution": institution_code,
             "generated_at": now.isoformat(),
             "generated_by": principal.username,
-            **detail,
+            **{k: v for k, v in detail.items() if k != "edges"},
             "records": records,
         }
+
+    @staticmethod
+    def _governed(detail: dict[str, Any], principal: Principal) -> dict[str, Any]:
+        """The detail as ``principal`` may see it: in full for investigators, otherwise masked."""
+        return {**detail, "masked": False} if principal.has(*INVESTIGATORS) else masked_detail(detail)
+
+    def _audit_evidence(
+        self, conn: Connection, principal: Principal, what: str, ring_id: int, detail: dict[str, Any]
+    ) -> None:
+        """One entry for the ring naming every borrower, and one per borrower carrying its ``subject_ref``.
+
+        The per-borrower entries (``intel.evidence.read`` / ``intel.evidence.exported``) are what a
+        borrower's access report lists: privacy selects a subject's entries by ``subject_ref``.
+        """
+        subjects = fields_by_subject(detail)
+        common = {"ring_ref": detail["ring_ref"], "masked": bool(detail["masked"])}
+        events = [
+            AuditEvent(
+                actor=principal.username,
+                action=f"intel.ring.{what}",
+                object_type="intel_ring",
+                object_id=str(ring_id),
+                purpose=PURPOSE,
+                detail={**common, "borrowers": sorted(subjects)},
+            )
+        ]
+        events += [
+            AuditEvent(
+                actor=principal.username,
+                action=f"intel.evidence.{what}",
+                subject_ref=subject,
+                object_type="intel_ring",
+                object_id=str(ring_id),
+                purpose=PURPOSE,
+                detail={**common, "fields": fields},
+            )
+            for subject, fields in subjects.items()
+        ]
+        self.audit.append_many(conn, principal.institution_id, events, self.clock.now())
 
     def _audit(self, conn: Connection, principal: Principal, action: str, ring_id: int, detail: dict[str, Any]) -> None:
         self.audit.append(
@@ -142,7 +273,7 @@ class IntelService:
                 action=action,
                 object_type="intel_ring",
                 object_id=str(ring_id),
-                purpose="fraud_prevention",
+                purpose=PURPOSE,
                 detail=detail,
             ),
             self.clock.now(),
@@ -162,6 +293,9 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "signals": [s["name"] for s in doc.get("signals", [])],
         "decided_at": row["decided_at"],
         "created_at": row["created_at"],
+        "carryover": row.get("carryover"),
+        "changed_since_decision": bool(row.get("carryover") and row["carryover"].get("changed"))
+        and row["status"] == "open",
     }
 
 
@@ -172,8 +306,16 @@ def _detail(row: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[str, A
         "borrowers": list(doc.get("borrowers", [])),
         "indicators": list(doc.get("indicators", [])),
         "signals": list(doc.get("signals", [])),
-        "links": dict(doc.get("links", {})),
+        # the entity graph's edges, computed on the unmasked values (the raw ``links`` map stays stored)
+        "edges": indicator_edges(doc),
         "decisions": [
-            {"status": d["status"], "note": d["note"], "username": d["username"], "at": d["at"]} for d in decisions
+            {
+                "status": d["status"],
+                "note": d["note"],
+                "username": d["username"],
+                "at": d["at"],
+                "carried_from": d.get("carried_from"),
+            }
+            for d in decisions
         ],
     }

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lendguard.intel.carryover_model import DECIDED, CarryOver, DecidedRing
 from lendguard.platform.db import BigIntId, JsonDoc, metadata
 from lendguard.platform.model import NotFound
 from lendguard.platform.store import UTC_TS
@@ -38,6 +39,9 @@ intel_rings = sa.Table(
     sa.Column("document", JsonDoc, nullable=False, comment="borrowers, indicators, signals with evidence"),
     sa.Column("decided_at", UTC_TS, nullable=True),
     sa.Column("created_at", UTC_TS, nullable=False),
+    sa.Column(
+        "carryover", JsonDoc, nullable=True, comment="earlier decision this ring inherited (carryover_model.CarryOver)"
+    ),
     sa.Index("ix_intel_rings_institution_status", "institution_id", "status"),
     sa.Index("ix_intel_rings_institution_ref", "institution_id", "ring_ref"),
 )
@@ -53,6 +57,13 @@ intel_decisions = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("username", sa.String(120), nullable=False),
     sa.Column("at", UTC_TS, nullable=False),
+    sa.Column(
+        "carried_from",
+        BigIntId,
+        sa.ForeignKey("intel_rings.id"),
+        nullable=True,
+        comment="the earlier ring whose decision this row carries over (null: decided on this ring)",
+    ),
 )
 
 
@@ -116,6 +127,15 @@ class IntelRepository:
         )
         return dict(row) if row else None
 
+    def runs(self, institution_id: int, limit: int = 50) -> list[dict[str, Any]]:
+        query = (
+            sa.select(intel_runs)
+            .where(intel_runs.c.institution_id == institution_id)
+            .order_by(intel_runs.c.id.desc())
+            .limit(limit)
+        )
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
     def rings(
         self,
         institution_id: int,
@@ -176,3 +196,99 @@ class IntelRepository:
             .order_by(intel_decisions.c.id)
         )
         return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def run_rings(self, institution_id: int, run_id: int) -> list[dict[str, Any]]:
+        """Every ring of one run (id, ring_ref, document), in id order."""
+        query = (
+            sa.select(intel_rings.c.id, intel_rings.c.ring_ref, intel_rings.c.other_borrowers, intel_rings.c.document)
+            .where(intel_rings.c.institution_id == institution_id, intel_rings.c.run_id == run_id)
+            .order_by(intel_rings.c.id)
+        )
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def decided_rings(self, institution_id: int, before_run: int) -> list[DecidedRing]:
+        """Rings of earlier runs with a decision, each with its latest decision (for carry-over)."""
+        rings = (
+            sa.select(
+                intel_rings.c.id,
+                intel_rings.c.run_id,
+                intel_rings.c.status,
+                intel_rings.c.other_borrowers,
+                intel_rings.c.document,
+            )
+            .where(
+                intel_rings.c.institution_id == institution_id,
+                intel_rings.c.run_id < before_run,
+                intel_rings.c.status.in_(sorted(DECIDED)),
+            )
+            .subquery()
+        )
+        latest = (
+            sa.select(sa.func.max(intel_decisions.c.id))
+            .where(intel_decisions.c.institution_id == institution_id)
+            .group_by(intel_decisions.c.ring_id)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(
+                rings,
+                intel_decisions.c.note,
+                intel_decisions.c.username,
+                intel_decisions.c.user_id,
+                intel_decisions.c.at,
+            )
+            .join(intel_decisions, intel_decisions.c.ring_id == rings.c.id)
+            .where(intel_decisions.c.institution_id == institution_id, intel_decisions.c.id.in_(latest))
+            .order_by(rings.c.id)
+        )
+        out = []
+        for row in self.conn.execute(query).mappings():
+            doc = row["document"]
+            out.append(
+                DecidedRing(
+                    ring_id=int(row["id"]),
+                    run_id=int(row["run_id"]),
+                    members=frozenset(str(b) for b in doc.get("borrowers", [])),
+                    indicators=frozenset((str(i["kind"]), str(i["value"])) for i in doc.get("indicators", [])),
+                    other_borrowers=int(row["other_borrowers"]),
+                    status=str(row["status"]),
+                    note=str(row["note"]),
+                    username=str(row["username"]),
+                    user_id=int(row["user_id"]),
+                    decided_at=row["at"],
+                )
+            )
+        return out
+
+    def apply_carryover(self, institution_id: int, carried: dict[int, CarryOver]) -> None:
+        """Give each new ring (by id) its inherited status; record the kept decisions as carried rows.
+
+        A ring that grew goes back to ``open`` (no decision row: the earlier one did not cover the new
+        members); one that did not keeps the decision, with the original decider, note and time.
+        """
+        for ring_id, c in sorted(carried.items()):
+            self.conn.execute(
+                intel_rings.update()
+                .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id)
+                .values(
+                    status=c.status,
+                    decided_at=None if c.changed else c.decided_at,
+                    carryover=c.as_dict(),
+                )
+            )
+        kept = [
+            {
+                "institution_id": institution_id,
+                "ring_id": ring_id,
+                "status": c.decided_status,
+                "note": c.note,
+                "user_id": c.user_id,
+                "username": c.username,
+                "at": c.decided_at,
+                "carried_from": c.from_ring,
+            }
+            for ring_id, c in sorted(carried.items())
+            if not c.changed
+        ]
+        if kept:
+            self.conn.execute(intel_decisions.insert(), kept)

@@ -31,8 +31,25 @@ def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def indicator_edges(ring: dict[str, Any]) -> list[tuple[str, int]]:
+    """(borrower, indicator index) pairs: the borrower's evidence values carry the indicator.
+
+    Computed on the stored, unmasked ring (evidence rows name the row, the stored per-borrower
+    ``links`` map names the values), so the graph can be drawn from masked labels afterwards.
+    """
+    indicators = [(i["kind"], i["value"]) for i in ring.get("indicators", [])]
+    links = ring.get("links", {})
+    edges: set[tuple[str, int]] = set()
+    for borrower, values in links.items():
+        for index, (kind, value) in enumerate(indicators):
+            if any(v == value or (kind == "segment" and v.startswith(value)) for v in values):
+                edges.add((str(borrower), index))
+    return sorted(edges)
+
+
 def ring_graph(ring: dict[str, Any], size: int = 520) -> Graph:
-    """Borrower–indicator graph of a stored ring: an edge wherever a borrower's evidence carries the indicator."""
+    """Borrower–indicator graph of a ring detail: ``edges`` as made by :func:`indicator_edges`
+    (computed from ``links`` when absent); labels are the indicator values as given (masked or not)."""
     centre = size / 2
     borrowers = list(ring.get("borrowers", []))
     indicators = [(i["kind"], i["value"]) for i in ring.get("indicators", [])]
@@ -45,19 +62,13 @@ def ring_graph(ring: dict[str, Any], size: int = 520) -> Graph:
     for i, (kind, value) in enumerate(indicators):
         angle = 2 * math.pi * i / max(1, len(indicators)) + 0.3
         radius = 0.0 if len(indicators) == 1 else 0.18 * size
-        nodes[f"{kind}:{value}"] = Node(
-            f"{kind}:{value}",
+        nodes[f"i:{i}"] = Node(
+            f"i:{i}",
             kind,
             _short(value),
             centre + radius * math.cos(angle),
             centre + radius * math.sin(angle),
         )
-    # evidence rows name the row, not the borrower; the stored per-borrower map links them
-    links = ring.get("links", {})
-    edges: set[tuple[str, str]] = set()
-    for borrower, values in links.items():
-        for kind, value in indicators:
-            if any(v == value or (kind == "segment" and v.startswith(value)) for v in values):
-                edges.add((f"b:{borrower}", f"{kind}:{value}"))
-    ordered = sorted(e for e in edges if e[0] in nodes and e[1] in nodes)
-    return Graph(size, list(nodes.values()), [(nodes[a], nodes[b]) for a, b in ordered])
+    pairs = ring["edges"] if "edges" in ring else indicator_edges(ring)
+    ordered = sorted({(f"b:{b}", f"i:{int(i)}") for b, i in pairs})
+    return Graph(size, list(nodes.values()), [(nodes[a], nodes[b]) for a, b in ordered if a in nodes and b in nodes])

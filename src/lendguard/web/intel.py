@@ -19,24 +19,26 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/intel", response_class=HTMLResponse)
 def rings_page(
-    request: Request, principal: PagePrincipal, container: AppContainer, status: str | None = None
+    request: Request,
+    principal: PagePrincipal,
+    container: AppContainer,
+    status: str | None = None,
+    run: int | None = None,
 ) -> HTMLResponse:
     chosen = status if status in ("open", "confirmed", "dismissed") else None
-    rings = service(container).rings(principal, status=chosen, limit=500)
-    return render(request, "intel/rings.html", principal, rings=rings, status=chosen)
+    intel = service(container)
+    runs = intel.runs(principal)
+    run_id = run if run is not None and any(r["id"] == run for r in runs) else (runs[0]["id"] if runs else None)
+    rings = intel.rings(principal, status=chosen, run_id=run_id, limit=500) if run_id is not None else []
+    return render(request, "intel/rings.html", principal, rings=rings, status=chosen, runs=runs, run_id=run_id)
 
 
 @router.get("/intel/rings/{ring_id}", response_class=HTMLResponse)
 def ring_page(request: Request, ring_id: int, principal: PagePrincipal, container: AppContainer) -> HTMLResponse:
     ring = service(container).ring(principal, ring_id)
-    graph = ring_graph({**ring, "links": _links(ring)})
+    graph = ring_graph(ring)
     can_decide = principal.has(Role.ANALYST)
     return render(request, "intel/ring.html", principal, ring=ring, graph=graph, can_decide=can_decide, error=None)
-
-
-def _links(ring: dict[str, object]) -> dict[str, list[str]]:
-    stored = ring.get("links")
-    return stored if isinstance(stored, dict) else {}
 
 
 @router.post("/intel/rings/{ring_id}/decision", response_model=None)
@@ -52,7 +54,7 @@ def decide(
         service(container).decide(principal, ring_id, status, note)
     except ValueError as exc:
         ring = service(container).ring(principal, ring_id)
-        graph = ring_graph({**ring, "links": _links(ring)})
+        graph = ring_graph(ring)
         return render(request, "intel/ring.html", principal, ring=ring, graph=graph, can_decide=True, error=str(exc))
     return RedirectResponse(f"/intel/rings/{ring_id}", status_code=303)
 

@@ -1,0 +1,151 @@
+"""Decisions survive re-runs: a new run's rings inherit earlier decisions (both databases)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from lendguard.intel.store import intel_decisions
+from lendguard.intel.world_import import load
+from lendguard.platform.bootstrap import Container
+from lendguard.platform.clock import FixedClock
+from lendguard.platform.model import Role
+from lendguard.platform.store import event_log
+from tests.conftest import TEST_PASSWORD, Tenant
+from tests.intel.conftest import SMALL
+
+
+def _load(container: Container, world: Path, a: Tenant, b: Tenant) -> None:
+    load(container, world, {"L01": a.institution_id, "L02": b.institution_id}, False)
+
+
+def _rings(client: TestClient, tenant: Tenant, **params: object) -> list[dict[str, object]]:
+    r = client.get("/v1/intel/rings", params=params, headers=tenant.headers(Role.ANALYST))
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def _decide(client: TestClient, tenant: Tenant, ring: int, status: str, note: str) -> None:
+    r = client.post(
+        f"/v1/intel/rings/{ring}/decision", json={"status": status, "note": note}, headers=tenant.headers(Role.ANALYST)
+    )
+    assert r.status_code == 200, r.text
+
+
+def grown_world(tmp_path: Path) -> Path:
+    """The small world plus B006 (lender L01), whose complaint gives the agent's number: the ring grows."""
+    world = tmp_path / "grown"
+    shutil.copytree(SMALL, world)
+    with (world / "borrowers.csv").open("a", encoding="utf-8") as f:
+        f.write("B006,L01,13811110006,,2025-01-10T09:00:00+08:00,ignored\n")
+    with (world / "complaints.csv").open("a", encoding="utf-8") as f:
+        f.write("C006,B006,L01,2025-06-21T10:00:00+08:00,regulator,17012345678,,我的情况请联系代理人处理，谢谢。\n")
+    return world
+
+
+def test_a_dismissed_ring_that_reappears_unchanged_stays_dismissed(
+    client: TestClient, container: Container, clock: FixedClock, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    _load(container, SMALL, tenant_a, tenant_b)
+    [first] = _rings(client, tenant_a)
+    _decide(client, tenant_a, int(first["id"]), "dismissed", "同一律所，非代理")
+    decided_at = container.clock.now()
+    clock.advance(days=7)
+    _load(container, SMALL, tenant_a, tenant_b)
+
+    [second] = _rings(client, tenant_a)  # the latest run only
+    assert second["id"] != first["id"] and second["run_id"] != first["run_id"]
+    assert second["ring_ref"] == first["ring_ref"]
+    assert second["status"] == "dismissed" and second["changed_since_decision"] is False
+    carried = second["carryover"]
+    assert carried["from_ring"] == first["id"] and carried["from_run"] == first["run_id"]
+    assert carried["decided_status"] == "dismissed" and carried["note"] == "同一律所，非代理"
+    assert carried["username"] == tenant_a.users[Role.ANALYST].username
+    assert carried["match"] == "indicators" and carried["jaccard"] == 1.0 and carried["added"] == []
+    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=tenant_a.headers(Role.ANALYST)).json()
+    [decision] = detail["decisions"]
+    assert decision["status"] == "dismissed" and decision["carried_from"] == first["id"]
+    assert decision["username"] == tenant_a.users[Role.ANALYST].username
+    assert decision["at"].startswith(decided_at.strftime("%Y-%m-%dT%H:%M:%S"))  # when it was decided, not re-run
+    # both runs stay listed on request; tenant B decided nothing, so its new ring is plain open
+    assert [r["id"] for r in _rings(client, tenant_a, run_id=first["run_id"])] == [first["id"]]
+    [b_ring] = _rings(client, tenant_b)
+    assert b_ring["status"] == "open" and b_ring["carryover"] is None
+    with container.engine.connect() as conn:
+        actions = conn.execute(
+            sa.select(event_log.c.action, event_log.c.detail).where(
+                event_log.c.institution_id == tenant_a.institution_id,
+                event_log.c.action == "intel.ring.decision_carried",
+            )
+        ).all()
+    assert len(actions) == 1
+
+
+def test_a_ring_that_grew_is_flagged_changed_and_open_again(
+    client: TestClient,
+    container: Container,
+    clock: FixedClock,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+    tmp_path: Path,
+) -> None:
+    _load(container, SMALL, tenant_a, tenant_b)
+    [first_a] = _rings(client, tenant_a)
+    [first_b] = _rings(client, tenant_b)
+    _decide(client, tenant_a, int(first_a["id"]), "dismissed", "looks benign")
+    _decide(client, tenant_b, int(first_b["id"]), "confirmed", "agent ring")
+    clock.advance(days=7)
+    _load(container, grown_world(tmp_path), tenant_a, tenant_b)
+
+    [second_a] = _rings(client, tenant_a)
+    assert second_a["ring_ref"] != first_a["ring_ref"]  # the members changed
+    assert second_a["status"] == "open" and second_a["changed_since_decision"] is True
+    carried = second_a["carryover"]
+    assert carried["added"] == ["B006"] and carried["changed"] is True and carried["decided_status"] == "dismissed"
+    assert carried["from_ring"] == first_a["id"] and carried["note"] == "looks benign"
+    # tenant B's own members did not change, but the ring grew at another institution: back to review too
+    [second_b] = _rings(client, tenant_b)
+    assert second_b["status"] == "open" and second_b["carryover"]["other_added"] == 1
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(intel_decisions.c.ring_id).where(intel_decisions.c.ring_id.in_([second_a["id"], second_b["id"]]))
+        ).all()
+    assert rows == []  # no decision row for a reopened ring: the earlier one did not cover the new member
+
+    # the page shows the earlier decision and the flag; a new decision clears the flag
+    r = client.post(
+        "/login",
+        data={"username": tenant_a.users[Role.ANALYST].username, "password": TEST_PASSWORD},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = client.get(f"/intel/rings/{second_a['id']}")
+    assert 'id="changed"' in page.text and "looks benign" in page.text and "B006" in page.text
+    assert f"run {first_a['run_id']}" in page.text
+    assert "changed since decision" in client.get("/intel").text
+    _decide(client, tenant_a, int(second_a["id"]), "confirmed", "B006 joined: now an agent ring")
+    [after] = _rings(client, tenant_a)
+    assert after["status"] == "confirmed" and after["changed_since_decision"] is False
+
+
+def test_the_latest_decision_carries_over_again_on_the_next_run(
+    client: TestClient, container: Container, clock: FixedClock, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    _load(container, SMALL, tenant_a, tenant_b)
+    [first] = _rings(client, tenant_a)
+    _decide(client, tenant_a, int(first["id"]), "dismissed", "first look")
+    clock.advance(days=1)
+    _load(container, SMALL, tenant_a, tenant_b)
+    [second] = _rings(client, tenant_a)
+    clock.advance(days=1)
+    _decide(client, tenant_a, int(second["id"]), "confirmed", "second look: an agent")
+    clock.advance(days=1)
+    _load(container, SMALL, tenant_a, tenant_b)
+    [third] = _rings(client, tenant_a)
+    assert third["status"] == "confirmed"
+    assert third["carryover"]["from_ring"] == second["id"] and third["carryover"]["note"] == "second look: an agent"
+    report = client.get(f"/v1/intel/rings/{third['id']}/report", headers=tenant_a.headers(Role.ANALYST))
+    assert report.status_code == 200  # a carried confirmation allows the export
