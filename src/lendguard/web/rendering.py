@@ -21,7 +21,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("/collections", "Collections", frozenset({Role.COLLECTOR, Role.SUPERVISOR, Role.COMPLIANCE})),
     ("/privacy", "Privacy", frozenset({Role.COMPLIANCE, Role.BORROWER})),
     ("/gateway", "Gateway", frozenset({Role.GATEWAY_CLIENT, Role.COMPLIANCE})),
-    ("/intel", "Intelligence", frozenset({Role.ANALYST, Role.REGULATOR})),
+    ("/intel", "Intelligence", frozenset({Role.ANALYST, Role.COMPLIANCE, Role.REGULATOR})),
     ("/disclosure", "Disclosure", frozenset(Role)),
 )
 
