@@ -8,18 +8,16 @@ Only the built-in packs' always-on rules are vectorised; a pack with an optional
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from lendguard.collections.checks import InputError
 from lendguard.collections.policy.packs import Pack
-from lendguard.collections.screen_list_sql import decisions_sql, load_sql
+from lendguard.collections.screen_list_load import CHANNELS, OUTCOMES, PURPOSES, ROLES, history_sql, plan_sql
+from lendguard.collections.screen_list_sql import THIRD, decisions_sql, load_sql, lookback_days, offsets_sql
 
-CHANNELS = ("call", "sms", "email", "letter", "visit", "app_message", "social_media")
-ROLES = ("debtor", "designated_contact", "related_third_party", "unrelated_third_party", "employer", "attorney")
-PURPOSES = ("collection", "location_info", "reply", "notice")
-OUTCOMES = ("conversation", "no_answer", "voicemail", "message_left", "busy", "not_in_service", "delivered", "failed")
 DEFAULT_MEMORY_LIMIT = "2.5GB"
 PLAN_REQUIRED = ("id", "at", "debtor_id", "timezones", "channel")
 HISTORY_REQUIRED = ("at", "channel", "person_id", "outcome")
@@ -55,6 +53,50 @@ def _check_times(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None
         raise InputError(f"{path}: line {bad[0]}: column at: {bad[1]!r} is not an ISO-8601 timestamp with an offset")
 
 
+def _explain_bad_input(plan: Path, plan_cols: list[str], history: Path, hist_cols: list[str]) -> None:
+    """Name the first bad line and column the slow way (every column kept as text, line numbers kept).
+
+    Only runs when the fast load found something wrong, so the error messages stay those of the checks below.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone='UTC'")
+        for statement in load_sql(_q(plan), plan_cols, _q(history), hist_cols):
+            con.execute(statement)
+        _check_times(con, "plan", plan)
+        _check_times(con, "hist", history)
+        checks: list[tuple[str, Path, str, tuple[str, ...]]] = [
+            ("plan", plan, "channel", CHANNELS),
+            ("plan", plan, "role", ROLES),
+            ("plan", plan, "purpose", PURPOSES),
+            ("hist", history, "channel", CHANNELS),
+            ("hist", history, "role", ROLES),
+            ("hist", history, "outcome", OUTCOMES),
+        ]
+        for table, path, column, allowed in checks:
+            _check_values(con, table, path, column, allowed)
+        _check_values(con, "hist", history, "initiated_by", ("collector", "consumer"))
+        bad_zone = con.execute(
+            "SELECT line, z FROM (SELECT line, unnest(zones) AS z FROM plan) "
+            "WHERE z NOT IN (SELECT name FROM pg_timezone_names()) ORDER BY line LIMIT 1"
+        ).fetchone()
+        if bad_zone is not None:
+            raise InputError(f"{plan}: line {bad_zone[0]}: column timezones: unknown time zone {bad_zone[1]!r}")
+        empty = con.execute("SELECT line FROM plan WHERE len(zones) = 0 ORDER BY line LIMIT 1").fetchone()
+        if empty is not None:
+            raise InputError(f"{plan}: line {empty[0]}: column timezones: at least one IANA zone is required")
+    finally:
+        con.close()
+
+
+def _load(con: duckdb.DuckDBPyConnection, statement: str, path: Path, explain: Callable[[], None]) -> None:
+    try:
+        con.execute(statement)
+    except duckdb.Error as exc:
+        explain()  # the sniffing reader may name a bad line; otherwise the file is not comma-separated CSV
+        raise InputError(f"{path}: cannot read as comma-separated CSV ({exc})") from None
+
+
 def screen_list(
     pack: Pack,
     plan: Path,
@@ -84,34 +126,46 @@ def screen_list(
         for need in HISTORY_REQUIRED:
             if need not in hist_cols:
                 raise InputError(f"{history}: missing column {need}")
+
+        def explain() -> None:
+            _explain_bad_input(plan, plan_cols, history, hist_cols)
+
         progress("loading")
-        for statement in load_sql(_q(plan), plan_cols, _q(history), hist_cols):
-            con.execute(statement)
-        _check_times(con, "plan", plan)
-        _check_times(con, "hist", history)
-        checks: list[tuple[str, Path, str, tuple[str, ...]]] = [
-            ("plan", plan, "channel", CHANNELS),
-            ("plan", plan, "role", ROLES),
-            ("plan", plan, "purpose", PURPOSES),
-            ("hist", history, "channel", CHANNELS),
-            ("hist", history, "role", ROLES),
-            ("hist", history, "outcome", OUTCOMES),
-        ]
-        for table, path, column, allowed in checks:
-            _check_values(con, table, path, column, allowed)
-        _check_values(con, "hist", history, "initiated_by", ("collector", "consumer"))
-        bad_zone = con.execute(
-            "SELECT line, z FROM (SELECT line, unnest(zones) AS z FROM plan) "
-            "WHERE z NOT IN (SELECT name FROM pg_timezone_names()) ORDER BY line LIMIT 1"
+        for statement in plan_sql(_q(plan), plan_cols):
+            _load(con, statement, plan, explain)
+        row = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE NOT ok), min(at_utc), max(at_utc), "
+            f"coalesce(bool_or(role IN {THIRD} AND purpose = 'location_info'), false) FROM plan"
         ).fetchone()
-        if bad_zone is not None:
-            raise InputError(f"{plan}: line {bad_zone[0]}: column timezones: unknown time zone {bad_zone[1]!r}")
-        empty = con.execute("SELECT line FROM plan WHERE len(zones) = 0 ORDER BY line LIMIT 1").fetchone()
-        if empty is not None:
-            raise InputError(f"{plan}: line {empty[0]}: column timezones: at least one IANA zone is required")
+        assert row is not None
+        count, bad, first, last, locate = row
+        bad_zone = con.execute(
+            "SELECT z FROM (SELECT DISTINCT unnest(zones) AS z FROM plan) "
+            "WHERE z NOT IN (SELECT name FROM pg_timezone_names()) LIMIT 1"
+        ).fetchone()
+        if bad or bad_zone is not None:
+            explain()
+        first = first or datetime(1970, 1, 1, tzinfo=UTC)
+        last = last or first
+        since = first - timedelta(days=lookback_days(pack))
+        _load(
+            con,
+            history_sql(_q(history), hist_cols, since.isoformat(), last.isoformat(), bool(locate)),
+            history,
+            explain,
+        )
+        if con.execute("SELECT count(*) FROM hist WHERE NOT ok").fetchone() != (0,):
+            explain()
+        # UTC offsets per zone and hour, from a day before the history window to past any next_allowed_at the
+        # time-bound rules produce; instants outside are converted by ICU directly.
+        first_hour = max(0, int(since.timestamp()) // 3600 - 24)
+        last_hour = int(last.timestamp()) // 3600 + 24 * (lookback_days(pack) + 2)
+        con.execute(offsets_sql(first_hour, last_hour))
         progress("deciding")
-        con.execute(f"COPY ({decisions_sql(pack)}) TO '{_q(out)}' (HEADER, DELIMITER ',')")
-        count = con.execute("SELECT count(*) FROM plan").fetchone()
-        return int(count[0]) if count else 0
+        statements, query = decisions_sql(pack, first_hour, bool(locate))
+        for statement in statements:
+            con.execute(statement)
+        con.execute(f"COPY ({query}) TO '{_q(out)}' (HEADER, DELIMITER ',')")
+        return int(count)
     finally:
         con.close()

@@ -78,21 +78,6 @@ def load_sql(plan: str, plan_cols: Sequence[str], history: str, hist_cols: Seque
     ]
 
 
-def _open(t: str, z: str, start: int, end: int, inclusive: bool) -> str:
-    local = f"timezone({z}, {t})"
-    us = f"(epoch_us({local}) - epoch_us(date_trunc('day', {local})))"
-    upper = f"{us} <= {end * 60_000_000}" if inclusive else f"{us} < {end * 60_000_000}"
-    return f"({us} >= {start * 60_000_000} AND {upper})"
-
-
-def _next_opening(t: str, z: str, start: int) -> str:
-    day = f"date_trunc('day', timezone({z}, {t}))"
-    same = f"timezone({z}, {day} + INTERVAL {start} MINUTE)"
-    return (
-        f"CASE WHEN {same} > {t} THEN {same} ELSE timezone({z}, {day} + INTERVAL 1 DAY + INTERVAL {start} MINUTE) END"
-    )
-
-
 def _values(pack: Pack) -> dict[str, dict[str, ParamValue]]:
     """Parameter values of every registered rule: the pack's where it has the rule, defaults elsewhere."""
     values = {rid: {p.name: p.default for p in r.params} for rid, r in RULES.items()}
@@ -173,16 +158,82 @@ def _rules(pack: Pack) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def decisions_sql(pack: Pack) -> str:
-    """One query deciding every plan row: ``id, decision, rules, next_allowed_at`` in plan order."""
+HOUR_US = 3_600_000_000
+
+
+def _bucket(t: str, first_hour: int) -> str:
+    """The UTC hour of ``t`` as a key of ``tzo`` (NULL before the table's first hour: ICU answers those)."""
+    return f"CASE WHEN epoch_us({t}) >= {first_hour * HOUR_US} THEN epoch_us({t}) // {HOUR_US} END"
+
+
+def _local(t: str, z: str, o: str) -> str:
+    """Wall-clock time of instant ``t`` in zone ``z``, ``o`` being the row of ``tzo`` joined for (z, hour of t).
+
+    The offset comes from the table when it is constant over that hour; otherwise (a transition inside the hour,
+    or an hour outside the table) DuckDB's ICU ``timezone()`` answers, so results are ICU's in every case.
+    """
+    return f"CASE WHEN {o}.mixed = false THEN make_timestamp(epoch_us({t}) + {o}.off) ELSE timezone({z}, {t}) END"
+
+
+def _tz_join(t: str, z: str, o: str, first_hour: int) -> str:
+    return f"LEFT JOIN tzo {o} ON {o}.z = {z} AND {o}.b = {_bucket(t, first_hour)}"
+
+
+def _open_at(local: str, start: int, end: int, inclusive: bool) -> str:
+    us = f"(epoch_us({local}) - epoch_us(date_trunc('day', {local})))"
+    upper = f"{us} <= {end * 60_000_000}" if inclusive else f"{us} < {end * 60_000_000}"
+    return f"({us} >= {start * 60_000_000} AND {upper})"
+
+
+def _next_opening_at(local: str, t: str, z: str, start: int) -> str:
+    # Local wall time back to an instant stays with ICU: it decides skipped and repeated wall times.
+    day = f"date_trunc('day', {local})"
+    same = f"timezone({z}, {day} + INTERVAL {start} MINUTE)"
+    return (
+        f"CASE WHEN {same} > {t} THEN {same} ELSE timezone({z}, {day} + INTERVAL 1 DAY + INTERVAL {start} MINUTE) END"
+    )
+
+
+def _windows(pack: Pack) -> tuple[int, int, int, int]:
+    """(frequency window days, call limit, cool-down days, rapid minutes) of ``pack``."""
+    v = _values(pack)
+    return (
+        int(v["us.call_frequency"]["window_days"]),
+        int(v["us.call_frequency"]["max_calls"]),
+        int(v["us.conversation_cooldown"]["cooldown_days"]),
+        int(v["us.call_pattern"]["rapid_minutes"]),
+    )
+
+
+def lookback_days(pack: Pack) -> int:
+    """How many days before the earliest planned contact a time-bound rule can look (plus 2 for any zone offset)."""
+    win, _, cd, _ = _windows(pack)
+    return max(win, cd) + 2
+
+
+def offsets_sql(first_hour: int, last_hour: int) -> str:
+    """CREATE ``tzo``: every plan zone's UTC offset for each UTC hour in range, and whether it changes inside it."""
+    at = f"to_timestamp(b * {HOUR_US // 1_000_000})"
+    end = f"({at} + INTERVAL {HOUR_US - 1} MICROSECOND)"
+    return f"""CREATE TABLE tzo AS SELECT z, b, o0 AS off, o0 <> o1 AS mixed FROM (SELECT z, b,
+        epoch_us(timezone(z, {at})) - epoch_us({at}) AS o0, epoch_us(timezone(z, {end})) - epoch_us({end}) AS o1
+      FROM (SELECT DISTINCT unnest(zones) AS z FROM plan WHERE ok), range({first_hour}, {last_hour}) r(b))"""
+
+
+def decisions_sql(pack: Pack, first_hour: int, locate: bool) -> tuple[list[str], str]:
+    """Statements building the per-row facts, and the query deciding every plan row in plan order.
+
+    Tables ``plan``, ``hist`` (``screen_list_load``) and ``tzo`` (``offsets_sql``, from ``first_hour``) must
+    exist. ``locate``: some planned contact asks a third party for location information (``us.location_once``
+    then counts the whole history). The query yields ``id, decision, rules, next_allowed_at``.
+    """
     quiet = pack.values(next(r for r in pack.rules if r.id.endswith("quiet_hours")))
     if pack.name == "cn":
         start, end, inclusive = int(quiet["quiet_end"]), int(quiet["quiet_start"]), False
     else:
         start, end, inclusive = int(quiet["allowed_from"]), int(quiet["allowed_until"]), True
-    v = _values(pack)
-    win, lim = int(v["us.call_frequency"]["window_days"]), int(v["us.call_frequency"]["max_calls"])
-    cd, rapid = int(v["us.conversation_cooldown"]["cooldown_days"]), int(v["us.call_pattern"]["rapid_minutes"])
+    win, lim, cd, rapid = _windows(pack)
+    fh = first_hour
     rules = _rules(pack)
     conds = [f"({c})" for _, c, _, _ in rules]
     names = ", ".join(f"CASE WHEN {c} THEN '{rid}' END" for (rid, _, _, _), c in zip(rules, conds, strict=True))
@@ -192,70 +243,88 @@ def decisions_sql(pack: Pack) -> str:
     hist_until = ", ".join(
         f"CASE WHEN {c} THEN {u} ELSE at_utc END" for (_, _, _, u), c in zip(rules, conds, strict=True) if u != "NULL"
     )
-    steps = []
-    prev = "q0"
+    subs = "CASE WHEN len(debts) = 0 THEN [''] ELSE debts END"
+    counted = f"initiated_by = 'collector' AND outcome NOT IN {UNCONNECTED} AND h_role <> 'attorney' AND hday >= d0 - {win - 1}"
+    # h_person = p_person and a shared debt (or none named on either side): the per-debt counts of 12 CFR 1006.14.
+    mine = "h_person = p_person AND (debt = '' OR len(h_debts) = 0 OR list_contains(h_debts, debt))"
+    statements = [
+        f"""CREATE TABLE p AS SELECT pl.line, pl.id, pl.at_utc, pl.off_s, pl.debtor_id, pl.zones, pl.channel, pl.person_id,
+             pl.role, pl.debts, pl.purpose, pl.number, pl.cease, pl.attorney, pl.reachable, pl.opted,
+             pl.zones[1] AS z0, CAST({_local("pl.at_utc", "pl.zones[1]", "o")} AS DATE) AS d0,
+             CASE WHEN pl.off_s LIKE '-%' THEN -1 ELSE 1 END * (CAST(substr(pl.off_s, 2, 2) AS INTEGER) * 60 + CAST(substr(pl.off_s, 5, 2) AS INTEGER)) AS off_min
+           FROM plan pl {_tz_join("pl.at_utc", "pl.zones[1]", "o", fh)}""",
+        "CREATE TABLE pz AS SELECT line, unnest(zones) AS z FROM p",
+        # One pass over (plan row, debt) x the debtor's recent calls; the per-row counts ride on the first debt.
+        f"""CREATE TABLE f AS
+         WITH pd AS (SELECT line, debtor_id AS p_debtor, z0, d0, person_id AS p_person, number AS p_number, at_utc AS p_at,
+                        unnest({subs}) AS debt, generate_subscripts({subs}, 1) AS k FROM p),
+         jh AS (SELECT pd.*, h.at_utc AS h_at, h.person_id AS h_person, h.role AS h_role, h.debts AS h_debts,
+                       h.outcome, h.initiated_by, h.number AS h_number, CAST({_local("h.at_utc", "pd.z0", "o")} AS DATE) AS hday
+                FROM pd JOIN hist h ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
+                {_tz_join("h.at_utc", "pd.z0", "o", fh)}
+                WHERE h.recent_call)
+         SELECT line, k, any_value(d0) AS d0,
+           count(*) FILTER (WHERE k = 1 AND outcome = 'conversation' AND initiated_by = 'collector' AND h_person = p_debtor AND hday = d0) AS cn_connected,
+           count(*) FILTER (WHERE k = 1 AND h_number = p_number AND initiated_by = 'collector' AND outcome <> 'conversation' AND hday = d0) AS cn_unanswered,
+           max(h_at) FILTER (WHERE k = 1 AND h_number = p_number AND initiated_by = 'collector' AND outcome IN {UNANSWERED} AND h_at > p_at - INTERVAL {rapid} MINUTE) AS us_rapid_last,
+           count(*) FILTER (WHERE k = 1 AND h_number = p_number AND initiated_by = 'collector' AND hday = d0) AS us_perday,
+           count(*) FILTER (WHERE {mine} AND {counted}) AS fcount,
+           max(hday, {lim}) FILTER (WHERE {mine} AND {counted}) AS ftop,
+           max(hday) FILTER (WHERE {mine} AND outcome = 'conversation') AS talk
+         FROM jh GROUP BY line, k""",
+        f"""CREATE TABLE dd AS SELECT line,
+           sum(cn_connected) AS cn_connected, sum(cn_unanswered) AS cn_unanswered, max(us_rapid_last) AS us_rapid_last,
+           sum(us_perday) AS us_perday,
+           bool_or(fcount >= {lim}) AS freq_obj,
+           max(CASE WHEN fcount >= {lim} THEN ftop[{lim}] + {win} END) AS freq_free,
+           bool_or(talk IS NOT NULL AND d0 <= talk + {cd - 1}) AS talk_obj,
+           max(CASE WHEN talk IS NOT NULL AND d0 <= talk + {cd - 1} THEN talk + {cd} END) AS talk_free
+         FROM f GROUP BY line""",
+        f"""CREATE TABLE loc AS SELECT p.line, count(*) AS us_loc_prior
+         FROM p JOIN hist h ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc < p.at_utc
+         WHERE p.role IN {THIRD} AND p.purpose = 'location_info' AND h.initiated_by = 'collector' AND h.outcome IN {COMMUNICATED}
+           AND {"true" if locate else "false"}
+         GROUP BY p.line""",
+        f"""CREATE TABLE qa AS SELECT pz.line, bool_or(NOT {_open_at(_local("p.at_utc", "pz.z", "o"), start, end, inclusive)}) AS quiet_closed
+         FROM pz JOIN p USING (line) {_tz_join("p.at_utc", "pz.z", "o", fh)} GROUP BY pz.line""",
+        f"""CREATE TABLE d AS SELECT line, id, at_utc, off_s, off_min, channel,
+           concat_ws(';', {names}) AS rules,
+           CASE WHEN {blocks} THEN 'block' WHEN {reviews} THEN 'review' ELSE 'allow' END AS decision,
+           {nevers} AS never,
+           greatest(at_utc{", " + hist_until if hist_until else ""}) AS t_hist
+         FROM (SELECT p.*, coalesce(dd.cn_connected, 0) AS cn_connected, coalesce(dd.cn_unanswered, 0) AS cn_unanswered,
+                 dd.us_rapid_last, coalesce(dd.us_perday, 0) AS us_perday, coalesce(loc.us_loc_prior, 0) AS us_loc_prior,
+                 coalesce(dd.freq_obj, false) AS freq_obj, dd.freq_free, coalesce(dd.talk_obj, false) AS talk_obj, dd.talk_free,
+                 qa.quiet_closed
+               FROM p LEFT JOIN dd USING (line) LEFT JOIN loc USING (line) LEFT JOIN qa USING (line))""",
+    ]
+    # next_allowed_at: from the history-bound instant, step to the next opening of every zone's allowed hours
+    # until all are open at once. Rows leave the iteration as soon as they settle; QUIET_STEPS bounds it.
+    steps = ["q0 AS (SELECT line, t_hist AS t FROM d WHERE NOT never AND channel <> 'letter')"]
     for k in range(1, QUIET_STEPS + 1):
+        local = _local("q.t", "pz.z", "o")
+        is_open = _open_at(local, start, end, inclusive)
+        source = "q0" if k == 1 else f"(SELECT line, t FROM q{k - 1} WHERE NOT done)"
         steps.append(
             f"""q{k} AS (SELECT q.line, any_value(q.t) AS t_prev,
-                 coalesce(max(CASE WHEN NOT {_open("q.t", "pz.z", start, end, inclusive)} THEN {_next_opening("q.t", "pz.z", start)} END), any_value(q.t)) AS t,
-                 bool_and({_open("q.t", "pz.z", start, end, inclusive)}) AS done
-               FROM {prev} q JOIN pz USING (line) GROUP BY q.line)"""
+                 coalesce(max(CASE WHEN NOT {is_open} THEN {_next_opening_at(local, "q.t", "pz.z", start)} END), any_value(q.t)) AS t,
+                 bool_and({is_open}) AS done
+               FROM {source} q JOIN pz USING (line) {_tz_join("q.t", "pz.z", "o", fh)} GROUP BY q.line)"""
         )
-        prev = f"q{k}"
-    return f"""
-WITH p AS (SELECT *, zones[1] AS z0, CAST(timezone(zones[1], at_utc) AS DATE) AS d0,
-             CASE WHEN off_s LIKE '-%' THEN -1 ELSE 1 END * (CAST(substr(off_s, 2, 2) AS INTEGER) * 60 + CAST(substr(off_s, 5, 2) AS INTEGER)) AS off_min
-           FROM plan),
-pz AS (SELECT line, unnest(zones) AS z FROM p),
-z0s AS (SELECT DISTINCT debtor_id, z0 FROM p),
-h AS (SELECT h.*, z.z0, CAST(timezone(z.z0, h.at_utc) AS DATE) AS hday FROM hist h JOIN z0s z USING (debtor_id)
-      -- every time-bound rule looks back at most max(window, cool-down) local days; 2 more cover any zone offset
-      WHERE h.at_utc >= (SELECT min(at_utc) FROM plan) - INTERVAL {max(win, cd) + 2} DAY),
-loc AS (SELECT p.line, count(*) AS us_loc_prior
-        FROM p JOIN hist h ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc < p.at_utc
-        WHERE p.role IN {THIRD} AND p.purpose = 'location_info' AND h.initiated_by = 'collector' AND h.outcome IN {COMMUNICATED}
-        GROUP BY p.line),
-j AS (SELECT p.line, p.d0, p.person_id AS p_person, p.debtor_id AS p_debtor, p.number AS p_number, p.at_utc AS p_at,
-             h.hday, h.at_utc AS h_at, h.channel AS h_channel, h.person_id AS h_person, h.role AS h_role, h.debts AS h_debts,
-             h.outcome, h.initiated_by, h.number AS h_number
-      FROM p JOIN h ON h.debtor_id = p.debtor_id AND h.z0 = p.z0 AND h.at_utc < p.at_utc),
-agg AS (SELECT line,
-   count(*) FILTER (WHERE h_channel = 'call' AND outcome = 'conversation' AND initiated_by = 'collector' AND h_person = p_debtor AND hday = d0) AS cn_connected,
-   count(*) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND outcome <> 'conversation' AND hday = d0) AS cn_unanswered,
-   max(h_at) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND outcome IN {UNANSWERED} AND h_at > p_at - INTERVAL {rapid} MINUTE) AS us_rapid_last,
-   count(*) FILTER (WHERE h_channel = 'call' AND h_number = p_number AND initiated_by = 'collector' AND hday = d0) AS us_perday
-  FROM j GROUP BY line),
-pd AS (SELECT line, unnest(CASE WHEN len(debts) = 0 THEN [''] ELSE debts END) AS debt FROM p),
-dagg AS (SELECT pd.line, pd.debt, any_value(j.d0) AS d0,
-   list(j.hday) FILTER (WHERE j.initiated_by = 'collector' AND j.outcome NOT IN {UNCONNECTED} AND j.h_role <> 'attorney' AND j.hday >= j.d0 - {win - 1}) AS fdays,
-   max(j.hday) FILTER (WHERE j.outcome = 'conversation') AS talk
-  FROM j JOIN pd USING (line)
-  WHERE j.h_channel = 'call' AND j.h_person = j.p_person AND (pd.debt = '' OR len(j.h_debts) = 0 OR list_contains(j.h_debts, pd.debt))
-  GROUP BY pd.line, pd.debt),
-dd AS (SELECT line,
-   bool_or(coalesce(len(fdays), 0) >= {lim}) AS freq_obj,
-   max(CASE WHEN coalesce(len(fdays), 0) >= {lim} THEN list_sort(fdays)[len(fdays) - {lim} + 1] + {win} END) AS freq_free,
-   bool_or(talk IS NOT NULL AND d0 <= talk + {cd - 1}) AS talk_obj,
-   max(CASE WHEN talk IS NOT NULL AND d0 <= talk + {cd - 1} THEN talk + {cd} END) AS talk_free
-  FROM dagg GROUP BY line),
-qa AS (SELECT line, bool_or(NOT {_open("p.at_utc", "pz.z", start, end, inclusive)}) AS quiet_closed FROM p JOIN pz USING (line) GROUP BY line),
-r AS (SELECT p.*, coalesce(agg.cn_connected, 0) AS cn_connected, coalesce(agg.cn_unanswered, 0) AS cn_unanswered,
-        agg.us_rapid_last, coalesce(agg.us_perday, 0) AS us_perday, coalesce(loc.us_loc_prior, 0) AS us_loc_prior,
-        coalesce(dd.freq_obj, false) AS freq_obj, dd.freq_free, coalesce(dd.talk_obj, false) AS talk_obj, dd.talk_free, qa.quiet_closed
-      FROM p LEFT JOIN agg USING (line) LEFT JOIN loc USING (line) LEFT JOIN dd USING (line) LEFT JOIN qa USING (line)),
-d AS (SELECT line, id, at_utc, off_s, off_min, channel,
-        concat_ws(';', {names}) AS rules,
-        CASE WHEN {blocks} THEN 'block' WHEN {reviews} THEN 'review' ELSE 'allow' END AS decision,
-        {nevers} AS never,
-        greatest(at_utc{", " + hist_until if hist_until else ""}) AS t_hist
-      FROM r),
-q0 AS (SELECT line, t_hist AS t FROM d WHERE NOT never AND channel <> 'letter'),
-{", ".join(steps)},
-fin AS (SELECT d.*, CASE WHEN d.never THEN NULL WHEN d.channel = 'letter' THEN d.t_hist ELSE q.t_prev END AS next_utc,
-          coalesce(q.done, true) AS converged
-        FROM d LEFT JOIN q{QUIET_STEPS} q USING (line))
+    settled = " UNION ALL ".join(
+        f"SELECT line, t_prev AS t, {'done' if k == QUIET_STEPS else 'true'} AS done FROM q{k}"
+        + ("" if k == QUIET_STEPS else " WHERE done")
+        for k in range(1, QUIET_STEPS + 1)
+    )
+    query = f"""
+WITH {", ".join(steps)},
+qs AS ({settled}),
+fin AS (SELECT d.*, CASE WHEN d.never THEN NULL WHEN d.channel = 'letter' THEN d.t_hist ELSE qs.t END AS next_utc,
+          coalesce(qs.done, true) AS converged
+        FROM d LEFT JOIN qs USING (line))
 SELECT id, decision, rules,
   CASE WHEN NOT converged THEN 'ERROR' WHEN next_utc IS NULL THEN NULL
        ELSE strftime(timezone('UTC', next_utc) + to_minutes(off_min), '%Y-%m-%dT%H:%M:%S') || off_s END AS next_allowed_at
 FROM fin ORDER BY line
 """
+    return statements, query
