@@ -2,24 +2,32 @@
 
 Chinese has no spaces, so texts are compared as sets of overlapping character k-grams ("shingles")
 after Unicode NFKC folding, lower-casing and removing everything that is not a letter or digit; that
-works the same for Chinese and English. Hashes are fixed integer arithmetic, so every engine and
-every run gives the same signatures. Detecting template complaints is one of the behaviours lenders
+works the same for Chinese and English. Detecting template complaints is one of the behaviours lenders
 use to recognise anti-collection agencies (issue 6; DESIGN.md §1).
+
+The signatures are bit-identical to the de-facto standard library's, datasketch (>= 2.0, its default
+``affine32`` scheme): ``MinHash(num_perm=bands*rows, seed=seed)`` updated with the UTF-8 bytes of
+every shingle, and the candidate pairs are those of ``MinHashLSH(params=(bands, rows))`` (texts equal
+on all ``rows`` values of some band), kept when ``MinHash.jaccard`` >= ``similarity``. Only the
+arithmetic is vectorised: each distinct shingle is hashed once (SHA-1, first 4 bytes little-endian,
+MurmurHash3 32-bit finaliser) and the permutations ``a*h + b mod 2**32`` are applied with NumPy.
+``tests/intel/test_templates.py`` compares both on random texts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from lendguard.intel.graph_model import UnionFind
-
-_MASK32 = np.uint64(0xFFFFFFFF)
+_U32 = np.uint32
+_MAX32 = _U32(0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -47,70 +55,150 @@ def normalise_text(text: str) -> str:
 ARROW_NOT_WORD = r"[^\p{L}\p{N}]+"
 
 
-def _shingle_hashes(texts: Sequence[str], k: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """All k-gram hashes of all texts concatenated, and each text's start offset."""
-    joined = "".join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    n = codes.size
-    hashes = np.zeros(n, dtype=np.uint64)
-    multipliers = (np.uint64(0x9E3779B1), np.uint64(0x85EBCA77), np.uint64(0xC2B2AE3D), np.uint64(0x27D4EB2F))
-    for offset in range(k):
-        part = np.zeros(n, dtype=np.uint64)
-        part[: n - offset] = codes[offset:]
-        hashes = (hashes * np.uint64(1000003)) ^ (part * multipliers[offset % 4])
-    shingle_counts = np.maximum(lengths - k + 1, 1)
-    # keep the k-grams that lie inside one text (a text shorter than k keeps its one prefix k-gram)
-    keep = np.repeat(starts, shingle_counts) + (
-        np.arange(int(shingle_counts.sum())) - np.repeat(np.cumsum(shingle_counts) - shingle_counts, shingle_counts)
-    )
-    offsets = np.concatenate(([0], np.cumsum(shingle_counts)[:-1])).astype(np.int64)
-    folded = (hashes[keep] >> np.uint64(32)) ^ (hashes[keep] & _MASK32)
-    return folded, offsets
+def shingles(text: str, k: int) -> set[str]:
+    """The k-grams of a folded text (a text shorter than ``k`` is its own single shingle)."""
+    if len(text) < k:
+        return {text} if text else set()
+    return {text[i : i + k] for i in range(len(text) - k + 1)}
 
 
-def signatures(texts: Sequence[str], params: TemplateParams) -> npt.NDArray[np.uint64]:
-    """MinHash signature (one row per text, ``bands * rows`` columns) of normalised texts."""
-    if not texts:
-        return np.zeros((0, params.bands * params.rows), dtype=np.uint64)
-    hashes, offsets = _shingle_hashes(texts, params.shingle)
-    rng = np.random.default_rng(params.seed)
+def permutations(params: TemplateParams) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """datasketch's affine32 permutation parameters ``(a, b)`` for ``params.seed``."""
+    gen = np.random.RandomState(params.seed)
     perms = params.bands * params.rows
-    a = rng.integers(1, 2**63, size=perms, dtype=np.uint64) | np.uint64(1)  # odd multipliers
-    b = rng.integers(0, 2**63, size=perms, dtype=np.uint64)
-    out = np.empty((len(texts), perms), dtype=np.uint64)
-    # multiply-shift hashing: (a*x + b) mod 2**64 (uint64 wrap-around), top 32 bits; no division
-    with np.errstate(over="ignore"):
-        for j in range(perms):
-            values = (a[j] * hashes + b[j]) >> np.uint64(32)
-            out[:, j] = np.minimum.reduceat(values, offsets)
+    a = gen.randint(0, 1 << 31, perms, dtype=np.uint32) * _U32(2) + _U32(1)  # odd: a bijection mod 2**32
+    b = gen.randint(0, 1 << 32, perms, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finaliser (datasketch pre-mixes every input hash with it)."""
+    h = h ^ (h >> _U32(16))
+    h = h * _U32(0x85EBCA6B)
+    h = h ^ (h >> _U32(13))
+    h = h * _U32(0xC2B2AE35)
+    return h ^ (h >> _U32(16))
+
+
+def _sha1_32(token: str) -> int:
+    return int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
+
+
+def _window_keys(codes: npt.NDArray[np.uint32], first: npt.NDArray[np.int64], k: int) -> npt.NDArray[Any]:
+    """One sortable key per k-gram: code points packed into a uint64 when they fit (k <= 3)."""
+    if k * 21 <= 64:  # a code point has at most 21 bits
+        packed = np.zeros(len(first), dtype=np.uint64)
+        for offset in range(k):
+            packed = (packed << np.uint64(21)) | codes[first + offset].astype(np.uint64)
+        return packed
+    windows = np.ascontiguousarray(codes[first[:, None] + np.arange(k)])
+    return windows.view(np.dtype((np.void, 4 * k))).ravel()
+
+
+def _window_text(key: Any, k: int) -> str:
+    if isinstance(key, np.void):
+        return key.tobytes().decode("utf-32-le")
+    value = int(key)
+    return "".join(chr((value >> (21 * (k - 1 - i))) & 0x1FFFFF) for i in range(k))
+
+
+def _tokens(texts: Sequence[str], k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
+    """Every text's shingles as ids into a vocabulary: (ids, shingle count per text, vocabulary)."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    counts = np.where(lengths >= k, lengths - k + 1, 0)
+    first = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    unique, inverse = np.unique(_window_keys(codes, first, k), return_inverse=True)
+    vocabulary = [_window_text(u, k) for u in unique]
+    ids = inverse.astype(np.int64).ravel()
+    short = np.flatnonzero((lengths > 0) & (lengths < k))
+    if short.size:  # rare: a text shorter than k is one shingle, itself
+        extra = {text: len(vocabulary) + j for j, text in enumerate(dict.fromkeys(texts[int(i)] for i in short))}
+        vocabulary += list(extra)
+        per_text = np.split(ids, np.cumsum(counts)[:-1])
+        for i in short:
+            per_text[i] = np.array([extra[texts[int(i)]]], dtype=np.int64)
+        counts = counts.copy()
+        counts[short] = 1
+        ids = np.concatenate(per_text)
+    return ids, counts, vocabulary
+
+
+def signatures(texts: Sequence[str], params: TemplateParams) -> npt.NDArray[np.uint32]:
+    """MinHash signature (one row per folded text, ``bands * rows`` columns), equal to datasketch's."""
+    perms = params.bands * params.rows
+    out = np.full((len(texts), perms), _MAX32, dtype=np.uint32)  # an empty set keeps the maximum
+    if not texts:
+        return out
+    ids, counts, vocabulary = _tokens(texts, params.shingle)
+    hashes = _fmix32(np.fromiter((_sha1_32(t) for t in vocabulary), dtype=np.uint32, count=len(vocabulary)))
+    a, b = permutations(params)
+    present = np.flatnonzero(counts > 0)
+    if not present.size:
+        return out
+    offsets = (np.cumsum(counts) - counts)[present]
+    for j in range(perms):
+        values = a[j] * hashes + b[j]  # uint32 arithmetic wraps: mod 2**32, as in datasketch
+        out[present, j] = np.minimum.reduceat(values[ids], offsets)
     return out
 
 
-def _similar_pairs(sig: npt.NDArray[np.uint64], params: TemplateParams) -> list[tuple[int, int]]:
-    """Pairs (bucket head, other member) that share an LSH bucket and are similar enough, deduplicated."""
-    heads: list[npt.NDArray[np.int64]] = []
-    others: list[npt.NDArray[np.int64]] = []
+def _bucket_pairs(block: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+    """Every pair (i < j) of rows of ``block`` that are equal, as ``i * n + j``."""
+    n = len(block)
+    order = np.lexsort(block.T[::-1]).astype(np.int64)
+    ordered = block[order]
+    new = np.concatenate(([True], (ordered[1:] != ordered[:-1]).any(axis=1)))
+    bucket = np.cumsum(new) - 1
+    ends = np.flatnonzero(np.concatenate((new[1:], [True]))) + 1  # exclusive end of each bucket
+    after = ends[bucket] - np.arange(n) - 1  # later members of the same bucket
+    left = np.repeat(order, after)
+    step = np.arange(int(after.sum())) - np.repeat(np.cumsum(after) - after, after)
+    right = order[np.repeat(np.arange(n), after) + 1 + step]
+    return np.minimum(left, right) * n + np.maximum(left, right)
+
+
+def similar_pairs(sig: npt.NDArray[np.uint32], params: TemplateParams) -> npt.NDArray[np.int64]:
+    """Pairs (i, j), i < j, that share an LSH bucket and whose estimated Jaccard is >= similarity.
+
+    Exactly ``MinHashLSH(params=(bands, rows)).query`` filtered by ``MinHash.jaccard``: every pair in
+    a shared bucket is checked, not only pairs with the bucket's first member.
+    """
+    n, perms = sig.shape
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    codes: list[npt.NDArray[np.int64]] = []
     for band in range(params.bands):
-        block = np.ascontiguousarray(sig[:, band * params.rows : (band + 1) * params.rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * params.rows))).ravel()
-        order = np.argsort(keys, kind="stable").astype(np.int64)
-        sorted_keys = keys[order]
-        new_bucket = np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1]))
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, np.arange(len(order)), 0))
-        member = ~new_bucket  # every member but the first of its bucket is paired with the first
-        heads.append(order[bucket_start[member]])
-        others.append(order[member])
-    if not heads:
-        return []
-    a = np.concatenate(heads)
-    b = np.concatenate(others)
-    pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1), axis=0)
-    if len(pairs) == 0:
-        return []
-    similar = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1) >= params.similarity
-    return [(int(x), int(y)) for x, y in pairs[similar]]
+        codes.append(_bucket_pairs(sig[:, band * params.rows : (band + 1) * params.rows]))
+    pairs = np.unique(np.concatenate(codes))
+    left, right = pairs // n, pairs % n
+    equal = np.zeros(len(pairs), dtype=np.int64)
+    for j in range(perms):  # column by column: no (pairs x perms) temporary
+        equal += sig[left, j] == sig[right, j]
+    keep = equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
+    return np.stack([left[keep], right[keep]], axis=1)
+
+
+def components(n: int, pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Connected component of each of 0..n-1 given edges, labelled by the smallest member."""
+    label = np.arange(n, dtype=np.int64)
+    if not len(pairs):
+        return label
+    left, right = pairs[:, 0], pairs[:, 1]
+    while True:
+        low = np.minimum(label[left], label[right])
+        new = label.copy()
+        np.minimum.at(new, left, low)
+        np.minimum.at(new, right, low)
+        while True:  # pointer jumping: follow labels to their root
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
@@ -124,26 +212,25 @@ def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
 
 def cluster_normalised(normalised: Sequence[str], params: TemplateParams) -> list[int]:
     """:func:`cluster_texts` on texts already passed through :func:`normalise_text` (or an equivalent)."""
-    eligible = [i for i, t in enumerate(normalised) if len(t) >= params.min_chars]
-    labels = [-1] * len(normalised)
-    if len(eligible) < 2:
-        return labels
-    distinct: dict[str, int] = {}
-    for i in eligible:
-        distinct.setdefault(normalised[i], len(distinct))
-    unique_texts = list(distinct)
-    sig = signatures(unique_texts, params)
-    union = UnionFind(len(unique_texts))
-    for a, b in _similar_pairs(sig, params):
-        union.union(a, b)
-    roots = [union.find(i) for i in range(len(unique_texts))]
-    sizes: dict[int, int] = {}
-    for i in eligible:
-        root = roots[distinct[normalised[i]]]
-        sizes[root] = sizes.get(root, 0) + 1
-    first: dict[int, int] = {}
-    for i in eligible:
-        root = roots[distinct[normalised[i]]]
-        if sizes[root] >= 2:
-            labels[i] = first.setdefault(root, i)
-    return labels
+    labels = np.full(len(normalised), -1, dtype=np.int64)
+    eligible = np.fromiter((len(t) >= params.min_chars for t in normalised), dtype=bool, count=len(normalised))
+    chosen = np.flatnonzero(eligible)
+    if len(chosen) < 2:
+        return labels.tolist()
+    # equal texts have equal signatures; and rows with equal signatures relate identically to every
+    # other row, so components over distinct signatures are the components over all texts
+    index: dict[str, int] = {}
+    text_of = np.fromiter((index.setdefault(normalised[int(i)], len(index)) for i in chosen), np.int64, len(chosen))
+    sig = signatures(list(index), params)
+    rows, sig_of = np.unique(sig, axis=0, return_inverse=True)
+    root = components(len(rows), similar_pairs(rows, params))[sig_of.ravel()][text_of]
+    # label = the first text of each component; components of one text stay unlabelled
+    order = np.argsort(root, kind="stable")
+    sorted_root = root[order]
+    head = np.concatenate(([True], sorted_root[1:] != sorted_root[:-1]))
+    group = np.cumsum(head) - 1
+    size = np.bincount(group)
+    first = chosen[order[head]]  # stable sort: the first eligible text of each component
+    member = size[group] >= 2
+    labels[chosen[order[member]]] = first[group[member]]
+    return labels.tolist()
