@@ -152,3 +152,18 @@ def test_a_held_debtor_does_not_hold_up_another_debtor(container: Container, ten
     waiting.join(timeout=30)
     assert done[held] >= released
     assert stored(container, inst, "B0001", "no_answer") == 1
+
+
+def test_concurrent_events_on_one_case_lose_no_flag(container: Container, tenant_a: Tenant) -> None:
+    """Flags are read, changed and written under the debtor's lock: no event overwrites another."""
+    svc = service(container)
+    case_id = open_case(svc, tenant_a, "L0001", "B0001", "Asia/Shanghai")
+    col = tenant_a.users[Role.COLLECTOR]
+    channels = ["call", "sms", "email", "letter", "visit", "app_message", "social_media"]
+    events = [partial(svc.record_event, col, case_id, "opt_out", {"channel": ch}) for ch in channels]
+    events.append(partial(svc.record_event, col, case_id, "cease_request", {}))
+    results = race(events)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    flags = svc.case(col, case_id)["flags"]
+    assert flags["opted_out_channels"] == sorted(channels)
+    assert flags["cease_requested"] is True

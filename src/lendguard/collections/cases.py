@@ -170,7 +170,12 @@ class CaseUseCases:
         now = self.clock.now()
         with self.engine.begin() as conn:
             repo = CollectionsRepository(conn)
-            case = repo.case(principal.institution_id, case_id)
+            borrower_ref = repo.case(principal.institution_id, case_id)["borrower_ref"]
+            # Read-modify-write of the flags under the debtor's lock: two events at once cannot lose one
+            # (a cease request overwritten by an opt-out), and attempts on the debtor are decided either
+            # before the event or after it, never on half of it.
+            locked = repo.lock_borrower(principal.institution_id, borrower_ref)
+            case = next(c for c in locked if c["id"] == case_id)
             flags = dict(case["flags"])
             if kind in EVENT_FLAGS:
                 name, value = EVENT_FLAGS[kind]
