@@ -208,38 +208,32 @@ class IntelRepository:
 
     def decided_rings(self, institution_id: int, before_run: int) -> list[DecidedRing]:
         """Rings of earlier runs with a decision, each with its latest decision (for carry-over)."""
-        rings = (
+        latest = (
+            sa.select(intel_decisions.c.ring_id, sa.func.max(intel_decisions.c.id).label("last"))
+            .where(intel_decisions.c.institution_id == institution_id)
+            .group_by(intel_decisions.c.ring_id)
+            .subquery()
+        )
+        query = (
             sa.select(
                 intel_rings.c.id,
                 intel_rings.c.run_id,
                 intel_rings.c.status,
                 intel_rings.c.other_borrowers,
                 intel_rings.c.document,
-            )
-            .where(
-                intel_rings.c.institution_id == institution_id,
-                intel_rings.c.run_id < before_run,
-                intel_rings.c.status.in_(sorted(DECIDED)),
-            )
-            .subquery()
-        )
-        latest = (
-            sa.select(sa.func.max(intel_decisions.c.id))
-            .where(intel_decisions.c.institution_id == institution_id)
-            .group_by(intel_decisions.c.ring_id)
-            .scalar_subquery()
-        )
-        query = (
-            sa.select(
-                rings,
                 intel_decisions.c.note,
                 intel_decisions.c.username,
                 intel_decisions.c.user_id,
                 intel_decisions.c.at,
             )
-            .join(intel_decisions, intel_decisions.c.ring_id == rings.c.id)
-            .where(intel_decisions.c.institution_id == institution_id, intel_decisions.c.id.in_(latest))
-            .order_by(rings.c.id)
+            .join(latest, latest.c.ring_id == intel_rings.c.id)
+            .join(intel_decisions, intel_decisions.c.id == latest.c.last)
+            .where(
+                intel_rings.c.institution_id == institution_id,
+                intel_rings.c.run_id < before_run,
+                intel_rings.c.status.in_(sorted(DECIDED)),
+            )
+            .order_by(intel_rings.c.id)
         )
         out = []
         for row in self.conn.execute(query).mappings():
@@ -266,16 +260,23 @@ class IntelRepository:
         A ring that grew goes back to ``open`` (no decision row: the earlier one did not cover the new
         members); one that did not keeps the decision, with the original decider, note and time.
         """
-        for ring_id, c in sorted(carried.items()):
-            self.conn.execute(
-                intel_rings.update()
-                .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id)
-                .values(
-                    status=c.status,
-                    decided_at=None if c.changed else c.decided_at,
-                    carryover=c.as_dict(),
-                )
-            )
+        if not carried:
+            return
+        # one executemany, not one UPDATE per ring (thousands of rings per run at scale)
+        self.conn.execute(
+            intel_rings.update()
+            .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == sa.bindparam("ring"))
+            .values(status=sa.bindparam("new_status"), decided_at=sa.bindparam("at"), carryover=sa.bindparam("doc")),
+            [
+                {
+                    "ring": ring_id,
+                    "new_status": c.status,
+                    "at": None if c.changed else c.decided_at,
+                    "doc": c.as_dict(),
+                }
+                for ring_id, c in sorted(carried.items())
+            ],
+        )
         kept = [
             {
                 "institution_id": institution_id,
