@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -21,7 +21,7 @@ from lendguard.collections.service import CollectionsService, ContactBlocked
 from lendguard.collections.store import CollectionsRepository, attempts, blocked
 from lendguard.collections.wiring import service
 from lendguard.platform.bootstrap import Container
-from lendguard.platform.model import Role
+from lendguard.platform.model import Conflict, Role
 from tests.conftest import Tenant
 
 THREADS = 8
@@ -36,7 +36,7 @@ def open_case(svc: CollectionsService, tenant: Tenant, ref: str, borrower: str, 
     return case_id
 
 
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
+def race(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run ``calls`` in threads released together; each result or the exception it raised."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)
@@ -167,3 +167,12 @@ def test_concurrent_events_on_one_case_lose_no_flag(container: Container, tenant
     flags = svc.case(col, case_id)["flags"]
     assert flags["opted_out_channels"] == sorted(channels)
     assert flags["cease_requested"] is True
+
+
+def test_a_case_opened_twice_at_once_is_one_case_and_one_conflict(container: Container, tenant_a: Tenant) -> None:
+    svc = service(container)
+    sup = tenant_a.users[Role.SUPERVISOR]
+    values = {"ref": "L0001", "borrower_ref": "B0001", "days_past_due": 45, "stage": "M2", "timezones": "Asia/Shanghai"}
+    results = race([partial(svc.open_case, sup, values) for _ in range(4)])
+    assert len([r for r in results if isinstance(r, dict)]) == 1
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, dict)), results

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from lendguard.collections.checks import InputError, make_pack
 from lendguard.collections.policy.packs import Pack
@@ -118,7 +119,10 @@ class CaseUseCases:
             if repo.case_by_ref(principal.institution_id, values["ref"]) is not None:
                 raise Conflict(f"a case for {values['ref']} exists")
             row = {"flags": {}, "status": "open", "opened_at": now, "updated_at": now, **values}
-            repo.add_cases(principal.institution_id, [row])
+            try:
+                repo.add_cases(principal.institution_id, [row])
+            except IntegrityError:  # opened concurrently (PostgreSQL): the unique (institution, ref) decides
+                raise Conflict(f"a case for {values['ref']} exists") from None
             case = repo.case_by_ref(principal.institution_id, values["ref"])
             assert case is not None
             self._audit(conn, principal, "collections.case_opened", case["borrower_ref"], "case", case["ref"], {}, now)
