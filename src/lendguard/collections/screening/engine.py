@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +19,7 @@ from typing import Any
 import ahocorasick_rs
 from pypinyin import Style, lazy_pinyin
 
+from lendguard.collections.screening.batch import FoldedBatch
 from lendguard.collections.screening.detectors import detect
 from lendguard.collections.screening.lexicon import ExtraTerm, Lexicon, extra_entries, parse_lexicon
 from lendguard.collections.screening.matcher import Automaton, ContextRules, Pattern, merge, raw_hits, resolve
@@ -34,8 +35,13 @@ from lendguard.collections.screening.model import (
     party_of,
 )
 from lendguard.collections.screening.normalise import (
+    ADDRESS_MARK_RANGES,
+    CJK_RANGES,
+    DIGIT_RANGES,
+    LATIN_RANGES,
     FoldTables,
     build_tables,
+    char_class,
     compact,
     compact_offsets,
     is_cjk,
@@ -44,6 +50,9 @@ from lendguard.collections.screening.normalise import (
 )
 
 DATA_PACKAGE = "lendguard.collections.screening"
+# Messages normalised together by ``Screener.screen_many``: large enough that NumPy's per-call cost
+# vanishes, small enough that the batch arrays stay in the cache.
+BATCH_CHUNK = 512
 
 
 def _read_json(name: str) -> dict[str, Any]:
@@ -162,14 +171,18 @@ def compile_automata(tables: FoldTables, entries: Iterable[Entry], lawful: Itera
     return Automata(compact=built["compact"], words=built["words"], keys=keys, patterns=patterns, ruled=ruled)
 
 
-_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_DIGIT_CLASS = char_class(DIGIT_RANGES)  # ASCII and full-width digits (a dict translate is slow)
+_NOT_DIGIT = "[^" + _DIGIT_CLASS[1:]
+_CJK = re.compile(char_class(CJK_RANGES))
 _LATIN = re.compile("[A-Za-z]")
-_DIGIT = re.compile("[0-9０-９]")  # ASCII and full-width digits (a dict translate is slow)
-_ADDRESS_MARK = re.compile("[号號栋棟幢室]")
+_DIGIT = re.compile(_DIGIT_CLASS)
+_ADDRESS_MARK = re.compile(char_class(ADDRESS_MARK_RANGES))
 # Personal-data detectors only run when the text has a few digits in a row or an address mark.
-_NUMBER_HINT = re.compile("[0-9０-９][^0-9０-９]?[0-9０-９][^0-9０-９]?[0-9０-９]|[号號栋棟幢室]")
+_NUMBER_HINT = re.compile(
+    f"{_DIGIT_CLASS}{_NOT_DIGIT}?{_DIGIT_CLASS}{_NOT_DIGIT}?{_DIGIT_CLASS}|{char_class(ADDRESS_MARK_RANGES)}"
+)
 # Latin letters, full-width letters and the few symbols the words view reads as letters.
-_LATIN_HINT = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a@$]")
+_LATIN_HINT = re.compile(char_class(LATIN_RANGES))
 _PARTIES = {p.value: p for p in Party}
 _LANGS = frozenset({"auto", "zh", "en"})
 
@@ -212,38 +225,84 @@ class Screener:
         """Every entry in force (shared lexicons plus institution terms)."""
         return self.base.zh.entries + self.base.en.entries + self.extra
 
-    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
-        """Screen one message for ``party``; findings carry offsets into ``text``."""
+    def _setting(self, party: str, lang: str) -> tuple[Party, Automata]:
+        """The recipient and the automata for ``party`` and ``lang`` (``ValueError`` on a bad one)."""
         recipient = _PARTIES.get(party) or party_of(party)
         if lang not in _LANGS:
             lang_of(lang)
-        automata = self.automata[(lang, recipient is Party.DEBTOR)]
+        return recipient, self.automata[(lang, recipient is Party.DEBTOR)]
+
+    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
+        """Screen one message for ``party``; findings carry offsets into ``text``."""
+        recipient, automata = self._setting(party, lang)
+        return self._screen(text, recipient, lang, automata, None, 0)
+
+    def screen_many(
+        self, texts: Sequence[str], *, party: str = "debtor", lang: str = "auto", chunk: int = BATCH_CHUNK
+    ) -> list[ScreenResult]:
+        """Screen many messages for the same ``party`` and ``lang``; the same results as :meth:`screen`.
+
+        The messages are normalised ``chunk`` at a time in a few NumPy passes over the joined text
+        (:class:`~lendguard.collections.screening.batch.FoldedBatch`) instead of character by
+        character; matching, context rules and detectors still run per message.
+        """
+        recipient, automata = self._setting(party, lang)
+        tables = self.base.tables
+        screen = self._screen
+        results: list[ScreenResult] = []
+        for low in range(0, len(texts), chunk):
+            part = texts[low : low + chunk]
+            batch = FoldedBatch(part, tables)
+            results.extend([screen(text, recipient, lang, automata, batch, i) for i, text in enumerate(part)])
+        return results
+
+    def _screen(
+        self, text: str, recipient: Party, lang: str, automata: Automata, batch: FoldedBatch | None, i: int
+    ) -> ScreenResult:
+        """Screen ``text``; with a ``batch``, ``text`` is its message ``i`` and its views come from it."""
         tables = self.base.tables
         found: list[tuple[Finding, Verdict]] = []
         ascii_only = text.isascii()
+        if batch is None:
+            latin = ascii_only or _LATIN_HINT.search(text) is not None
+            number_hint = _NUMBER_HINT.search(text) is not None
+        else:
+            latin = ascii_only or batch.latin[i]
+            number_hint = batch.number_hint[i]
         mapped: tuple[str, list[int]] | None = None  # the compact view's offset map, built at most once
         # The compact view's keys all hold a non-ASCII character (CJK, or an emoji folded to CJK), so
         # plain-ASCII text cannot match there; the words view needs a Latin letter (or a leet digit).
         if not ascii_only:
-            matches = automata.compact.find_matches_as_indexes(text.translate(tables.compact), overlapping=True)
+            view = text.translate(tables.compact) if batch is None else batch.compact(i)
+            matches = automata.compact.find_matches_as_indexes(view, overlapping=True)
             if matches and any(automata.ruled["compact"][m[0]] for m in matches):
                 compact_hits = raw_hits(matches, automata.patterns["compact"], padded=False)
-                mapped = compact_offsets(text, tables)
+                mapped = compact_offsets(text, tables, view) if batch is None else batch.compact_offsets(i)
                 found.extend(resolve(text, mapped[0], mapped[1], compact_hits, self.rules, words_view=False))
-        if ascii_only or _LATIN_HINT.search(text) is not None:
-            matches = automata.words.find_matches_as_indexes(words(text, tables), overlapping=True)
+        if latin:
+            view = words(text, tables)
+            matches = automata.words.find_matches_as_indexes(view, overlapping=True)
             if matches and any(automata.ruled["words"][m[0]] for m in matches):
                 words_hits = raw_hits(matches, automata.patterns["words"], padded=True)
-                view, origin = words_offsets(text, tables)
+                view, origin = words_offsets(text, tables, view) if batch is None else batch.words_offsets(i, view)
                 found.extend(resolve(text, view, origin, words_hits, self.rules, words_view=True))
-        if _NUMBER_HINT.search(text) is not None:
-            digits = len(_DIGIT.findall(text))
-            if digits >= 15 or _ADDRESS_MARK.search(text) is not None:
-                view, origin = mapped or compact_offsets(text, tables)
-                found.extend((f, Verdict.BLOCK) for f in detect(text, view, origin))
+        if number_hint:
+            if batch is None:
+                digits, mark = len(_DIGIT.findall(text)), _ADDRESS_MARK.search(text) is not None
+            else:
+                digits, mark = batch.digits[i], batch.address_mark[i]
+            if digits >= 15 or mark:
+                if mapped is None:
+                    mapped = compact_offsets(text, tables) if batch is None else batch.compact_offsets(i)
+                found.extend((f, Verdict.BLOCK) for f in detect(text, mapped[0], mapped[1]))
             else:
                 found.extend((f, Verdict.BLOCK) for f in detect(text))
-        result_lang = lang if lang != "auto" else ("zh" if not ascii_only and _CJK.search(text) else "en")
+        if lang != "auto":
+            result_lang = lang
+        elif ascii_only:
+            result_lang = "en"
+        else:
+            result_lang = "zh" if (_CJK.search(text) is not None if batch is None else batch.cjk[i]) else "en"
         if not found:
             return ScreenResult(verdict=Verdict.PASS.value, findings=[], lang=result_lang)
         kept = merge(found)

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from itertools import chain, compress, repeat
 from operator import or_
 
+import numpy as np
+import numpy.typing as npt
+
 # Letters spelled one by one ("f u c k", "i.d.i.o.t" after punctuation became spaces): three or more
 # single letters in a row are joined. Two letters ("s b") are handled by explicit lexicon entries.
 _SPACED_LETTERS = re.compile(r"(?<= )(?:[a-z] ){2,}[a-z](?= )")
@@ -43,17 +46,57 @@ def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
+# Character classes the screener gates work on, as code-point ranges: one definition for its regular
+# expressions (``char_class``) and for the per-character flags of batch normalisation.
+DIGIT_RANGES = ((0x30, 0x39), (0xFF10, 0xFF19))  # ASCII and full-width digits
+ADDRESS_MARK_RANGES = tuple((ord(c), ord(c)) for c in "号號栋棟幢室")  # where a Chinese address ends
+LATIN_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0x40, 0x40), (0x24, 0x24))
+CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+
+# Bits of ``CodeTables.flags``.
+KEEP = 1  # the compact view keeps something of the character
+MULTI = 2  # ... and it is not exactly one character (an emoji word, an NFKC expansion)
+WORD = 4  # the words view reads it as (part of) a word, not a break
+WORDS_MULTI = 8  # its words-view replacement is not exactly one character
+DIGIT = 16
+ADDRESS_MARK = 32
+LATIN = 64  # a Latin letter (or a symbol the words view reads as one): the words view is needed
+CJK = 128
+
+
+def char_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    """A regular-expression character class of the code-point ranges."""
+    parts = (re.escape(chr(low)) + ("-" + re.escape(chr(high)) if high > low else "") for low, high in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+@dataclass(frozen=True)
+class CodeTables:
+    """The same folding as arrays indexed by code point, for batch normalisation with NumPy.
+
+    Index ``len(FoldTables.compact)`` (one past the string tables) stands for every code point past
+    them, which ``str.translate`` leaves as it is: kept, one character, a word character.
+    ``compact_code`` is the one code point a character folds to (meaningful where the flags say
+    ``KEEP`` and not ``MULTI``); ``flags`` holds the bits above.
+    """
+
+    compact_code: npt.NDArray[np.uint32]
+    flags: npt.NDArray[np.uint8]
+
+
 @dataclass(frozen=True)
 class FoldTables:
     """``str.translate`` tables of the two views (a value ``""`` deletes the character).
 
     They are lists indexed by code point (identity where nothing changes) rather than dicts: list
     indexing makes ``str.translate`` about twice as fast, and code points past the end are left as
-    they are by ``translate`` (rare: CJK extension B and later).
+    they are by ``translate`` (rare: CJK extension B and later). ``codes`` holds the same folding as
+    NumPy arrays (see :class:`CodeTables`).
     """
 
     compact: list[str]
     words: list[str]
+    codes: CodeTables
 
     def fold_compact(self, ch: str) -> str:
         """The compact-view replacement of one character."""
@@ -109,7 +152,39 @@ def build_tables(
                 words[code] = "".join(leet.get(c, c) for c in simple)
             else:
                 words[code] = " "
-    return FoldTables(compact=compact, words=words)
+    return FoldTables(compact=compact, words=words, codes=code_tables(compact, words))
+
+
+def code_tables(compact: list[str], words: list[str]) -> CodeTables:
+    """The NumPy form of the two string tables (one extra entry for code points past them)."""
+    compact_len = np.array([len(v) for v in compact] + [1], dtype=np.int64)
+    words_len = np.array([len(v) for v in words] + [1], dtype=np.int64)
+    code = np.array([ord(v) if len(v) == 1 else 0 for v in compact] + [0], dtype=np.uint32)
+    word_char = np.array([v != " " for v in words] + [True], dtype=np.bool_)
+    flags = np.zeros(len(compact) + 1, dtype=np.uint8)
+    flags[compact_len > 0] |= KEEP
+    flags[compact_len > 1] |= MULTI
+    flags[word_char] |= WORD
+    flags[words_len != 1] |= WORDS_MULTI
+    for bit, ranges in (
+        (DIGIT, DIGIT_RANGES),
+        (ADDRESS_MARK, ADDRESS_MARK_RANGES),
+        (LATIN, LATIN_RANGES),
+        (CJK, CJK_RANGES),
+    ):
+        for low, high in ranges:
+            flags[low : high + 1] |= bit
+    return CodeTables(compact_code=code, flags=flags)
+
+
+def code_points(text: str) -> npt.NDArray[np.uint32]:
+    """The code points of ``text`` as an array (lone surrogates included, as Python strings allow)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def table_index(codes: npt.NDArray[np.uint32], tables: FoldTables) -> npt.NDArray[np.uint32]:
+    """Indices into the :class:`CodeTables` arrays: code points past the tables share the last entry."""
+    return np.minimum(codes, np.uint32(len(tables.compact)))
 
 
 def compact(text: str, tables: FoldTables) -> str:
@@ -128,8 +203,22 @@ def words(text: str, tables: FoldTables) -> str:
     return joined
 
 
-def compact_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
-    """The compact view and, for each of its characters, the index of the original character."""
+def compact_offsets(text: str, tables: FoldTables, view: str | None = None) -> tuple[str, list[int]]:
+    """The compact view and, for each of its characters, the index of the original character.
+
+    ``view`` may pass the compact view when the caller has it already. When every character folds
+    to at most one character (all but a few messages) the map is the index of each kept character,
+    found by NumPy in one pass; otherwise the general per-piece construction runs.
+    """
+    flags = tables.codes.flags[table_index(code_points(text), tables)]
+    if (flags & MULTI).any():  # an emoji word or an NFKC expansion
+        return compact_offsets_general(text, tables)
+    origin: list[int] = np.flatnonzero(flags & KEEP).tolist()
+    return (text.translate(tables.compact) if view is None else view), origin
+
+
+def compact_offsets_general(text: str, tables: FoldTables) -> tuple[str, list[int]]:
+    """:func:`compact_offsets` for any text, piece by piece (the reference the fast path must equal)."""
     try:  # all in C: look every code point up, then repeat each index by the length of its piece
         pieces = list(map(tables.compact.__getitem__, map(ord, text)))
     except IndexError:  # a code point past the table (CJK extension B...): slow path
@@ -141,8 +230,31 @@ def compact_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
     return view, origin
 
 
-def words_offsets(text: str, tables: FoldTables) -> tuple[str, list[int]]:
+def words_offsets(text: str, tables: FoldTables, view: str | None = None) -> tuple[str, list[int]]:
     """The words view and its offset map; the same string as :func:`words`.
+
+    ``view`` may pass the words view when the caller has it already. When every character folds to
+    exactly one character, a word character keeps its own index, and the single space after each
+    word takes the index of the character that ended the word (the leading space takes 0): NumPy
+    finds both in one pass. A view shorter than that map had letters spelled out one by one joined;
+    it and texts with expansions take the general construction.
+    """
+    if view is None:
+        view = words(text, tables)
+    flags = tables.codes.flags[table_index(code_points(text), tables)]
+    if not (flags & WORDS_MULTI).any():
+        word = (flags & WORD).astype(np.bool_)
+        ends = np.flatnonzero(word[:-1] & ~word[1:]) + 1  # the break right after each word
+        kept = np.concatenate((np.flatnonzero(word), ends, [len(text)] if len(word) and word[-1] else []))
+        origin: list[int] = [0]
+        origin.extend(np.sort(kept).astype(np.int64).tolist())
+        if len(origin) == len(view):
+            return view, origin
+    return words_offsets_general(text, tables)
+
+
+def words_offsets_general(text: str, tables: FoldTables) -> tuple[str, list[int]]:
+    """:func:`words_offsets` for any text (the reference the fast path must equal).
 
     Built in C (no loop per character or per token): the folded text and its offsets, then a mask
     that keeps every non-space and the first space after each run of them.
