@@ -23,6 +23,7 @@ EXTRA_PURE: tuple[str, ...] = (
     "lendguard.collections.policy",
     "lendguard.collections.policy.*",
     "lendguard.collections.screening.normalise",
+    "lendguard.collections.screening.batch",
     "lendguard.collections.screening.matcher",
     "lendguard.collections.screening.detectors",
     "lendguard.collections.screening.lexicon",
