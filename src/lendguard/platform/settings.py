@@ -82,6 +82,16 @@ class GatewaySettings(BaseModel):
     )
 
 
+class ScreeningSettings(BaseModel):
+    """Collection-message screener."""
+
+    statistical: bool = Field(
+        False,
+        description="Add the optional statistical insult layer (review findings, Chinese text) to "
+        "`lendguard screen` and `lendguard screen eval`; off by default, the rule layer alone decides block.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one lendguard process."""
 
@@ -104,6 +114,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log.")
     intel: IntelSettings = Field(default_factory=IntelSettings, description="Ring detection.")
     gateway: GatewaySettings = Field(default_factory=GatewaySettings, description="Gateway.")
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings, description="Message screener.")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
