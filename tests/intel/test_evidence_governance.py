@@ -151,3 +151,21 @@ def test_pages_and_reports_mask_for_non_investigators(client: TestClient, tenant
     assert AGENT_PHONE not in page.text and "170****5678" in page.text and "<line" in page.text  # graph still drawn
     html = client.get(f"/intel/rings/{ring_a}/report.html")
     assert html.status_code == 200 and AGENT_PHONE not in html.text and "Values masked" in html.text
+
+
+def test_notes_quoting_contacts_are_masked_for_non_investigators_and_never_audited(
+    client: TestClient, container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    note = f"代理号码 +86 {AGENT_PHONE} 与 {AGENT_EMAIL}，2025-06 三人投诉"
+    analyst = tenant_a.headers(Role.ANALYST)
+    r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": note}, headers=analyst)
+    assert r.status_code == 200 and r.json()["decisions"][0]["note"] == note  # investigators: as written
+    shown = client.get(f"/v1/intel/rings/{ring_a}", headers=tenant_a.headers(Role.REGULATOR)).json()
+    assert shown["decisions"][0]["note"] == "代理号码 170****5678 与 a***@huiyuan-law.cn，2025-06 三人投诉"
+    with container.engine.connect() as conn:
+        details = (
+            conn.execute(sa.select(event_log.c.detail).where(event_log.c.action == "intel.ring.confirmed"))
+            .scalars()
+            .all()
+        )
+    assert len(details) == 1 and AGENT_PHONE not in details[0] and "note_sha256" in json.loads(details[0])

@@ -15,6 +15,7 @@ access in ``lendguard.privacy``:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from typing import Any
@@ -30,6 +31,8 @@ INVESTIGATORS: tuple[Role, ...] = (Role.ANALYST, Role.COMPLIANCE)
 PLAIN_FIELDS = frozenset({"answered_by", "channel", "kind", "outcome", "filed_at", "changed_at", "called_at", "at"})
 
 _DIGITS = re.compile(r"^\+?[\d\s-]{5,}$")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NUMBER_IN_TEXT = re.compile(r"\+?\d[\d\s-]{5,}\d")
 
 
 def mask_text(value: str) -> str:
@@ -46,6 +49,29 @@ def mask_value(field: str, value: str) -> str:
     if _DIGITS.match(value):
         return mask("mobile", value)
     return mask_text(value)
+
+
+def mask_note(text: str) -> str:
+    """An analyst's note with the phone numbers and e-mail addresses written into it masked.
+
+    Notes are the analyst's own words, shown in full to investigators; other readers see them with
+    contact values masked, since analysts often quote the number that ties a ring together.
+    """
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask("email", m.group(0)), text)
+    return _NUMBER_IN_TEXT.sub(_mask_number, text)
+
+
+def _mask_number(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    if len(digits) < 7:  # dates, amounts, counts: not a contact number
+        return match.group(0)
+    return mask("mobile", digits[-11:])  # a mainland mobile without its +86 / 0086 prefix
+
+
+def note_digest(note: str) -> str:
+    """SHA-256 of a decision note: the audit log records it instead of the text, so the hash-chained,
+    never-erased log holds no personal data an analyst may have quoted, yet proves the stored note."""
+    return hashlib.sha256(note.encode("utf-8")).hexdigest()
 
 
 def mask_indicator(kind: str, value: str) -> str:
@@ -70,6 +96,10 @@ def masked_detail(detail: dict[str, Any]) -> dict[str, Any]:
             {**s, "evidence": [{**e, "value": mask_value(e["field"], e["value"])} for e in s["evidence"]]}
             for s in detail.get("signals", [])
         ],
+        "decisions": [{**d, "note": mask_note(d["note"])} for d in detail.get("decisions", [])],
+        "carryover": (
+            {**detail["carryover"], "note": mask_note(detail["carryover"]["note"])} if detail.get("carryover") else None
+        ),
         "masked": True,
     }
 

@@ -24,6 +24,7 @@ from lendguard.intel.evidence_model import (
     annotate_borrowers,
     fields_by_subject,
     masked_detail,
+    note_digest,
 )
 from lendguard.intel.scoring_model import Ring, ring_view
 from lendguard.intel.store import IntelRepository
@@ -128,7 +129,7 @@ class IntelService:
                 object_type="intel_ring",
                 object_id=str(ring_id),
                 purpose=PURPOSE,
-                detail=c.as_dict(),
+                detail={**{k: v for k, v in c.as_dict().items() if k != "note"}, "note_sha256": note_digest(c.note)},
             )
             for ring_id, c in sorted(carried.items())
         ]
@@ -193,7 +194,7 @@ class IntelService:
             repo.decide(
                 principal.institution_id, ring_id, status, note.strip(), principal.user_id, principal.username, now
             )
-            self._audit(conn, principal, f"intel.ring.{status}", ring_id, {"note": note.strip()})
+            self._audit(conn, principal, f"intel.ring.{status}", ring_id, {"note_sha256": note_digest(note.strip())})
             row = repo.ring(principal.institution_id, ring_id)
             decisions = repo.decisions(principal.institution_id, ring_id)
             detail = self._governed(_detail(row, decisions), principal)
