@@ -15,7 +15,17 @@ import duckdb
 
 from lendguard.collections.checks import InputError
 from lendguard.collections.policy.packs import Pack
-from lendguard.collections.screen_list_load import CHANNELS, OUTCOMES, PURPOSES, ROLES, history_sql, plan_sql
+from lendguard.collections.screen_list_load import (
+    CHANNELS,
+    OUTCOMES,
+    PURPOSES,
+    ROLES,
+    has_space,
+    history_rows,
+    located_sql,
+    plan_sql,
+    recent_calls,
+)
 from lendguard.collections.screen_list_sql import THIRD, decisions_sql, load_sql, lookback_days, offsets_sql
 
 DEFAULT_MEMORY_LIMIT = "2.5GB"
@@ -117,6 +127,9 @@ def screen_list(
             con.execute(f"SET threads={int(threads)}")
         # DuckDB spills joins and aggregates to disk beyond this, which keeps the process under ~4 GiB.
         con.execute(f"SET memory_limit='{memory_limit or DEFAULT_MEMORY_LIMIT}'")
+        # Every join in screen_list_sql is written with its smaller side on the right, the side DuckDB hashes.
+        # Its estimates would otherwise hash the (plan x history) rows to probe them with the small zone table.
+        con.execute("SET disabled_optimizers='build_side_probe_side'")
         plan_cols, hist_cols = _columns(con, plan), _columns(con, history)
         for need in PLAN_REQUIRED:
             if need not in plan_cols:
@@ -131,14 +144,15 @@ def screen_list(
             _explain_bad_input(plan, plan_cols, history, hist_cols)
 
         progress("loading")
-        for statement in plan_sql(_q(plan), plan_cols):
+        for statement in plan_sql(_q(plan), plan_cols, has_space(plan)):
             _load(con, statement, plan, explain)
         row = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE NOT ok), min(at_utc), max(at_utc), "
-            f"coalesce(bool_or(role IN {THIRD} AND purpose = 'location_info'), false) FROM plan"
+            f"coalesce(bool_or(role IN {THIRD} AND purpose = 'location_info'), false), "
+            "coalesce(max(len(debts)) > 1, false) FROM plan"
         ).fetchone()
         assert row is not None
-        count, bad, first, last, locate = row
+        count, bad, first, last, locate, multi_debt = row
         bad_zone = con.execute(
             "SELECT z FROM (SELECT DISTINCT unnest(zones) AS z FROM plan) "
             "WHERE z NOT IN (SELECT name FROM pg_timezone_names()) LIMIT 1"
@@ -148,23 +162,20 @@ def screen_list(
         first = first or datetime(1970, 1, 1, tzinfo=UTC)
         last = last or first
         since = first - timedelta(days=lookback_days(pack))
-        _load(
-            con,
-            history_sql(_q(history), hist_cols, since.isoformat(), last.isoformat(), bool(locate)),
-            history,
-            explain,
-        )
-        if con.execute("SELECT count(*) FROM hist WHERE NOT ok").fetchone() != (0,):
-            explain()
+        rows = history_rows(_q(history), hist_cols, has_space(history))
+        if locate:
+            _load(con, located_sql(rows), history, explain)
         # UTC offsets per zone and hour, from a day before the history window to past any next_allowed_at the
         # time-bound rules produce; instants outside are converted by ICU directly.
         first_hour = max(0, int(since.timestamp()) // 3600 - 24)
         last_hour = int(last.timestamp()) // 3600 + 24 * (lookback_days(pack) + 2)
         con.execute(offsets_sql(first_hour, last_hour))
         progress("deciding")
-        statements, query = decisions_sql(pack, first_hour, bool(locate))
+        recent = recent_calls(rows, since.isoformat(), last.isoformat())
+        statements, query = decisions_sql(pack, recent, first_hour, bool(locate), bool(multi_debt))
         for statement in statements:
-            con.execute(statement)
+            # The statement reading attempts.csv stops at its first invalid row; the slow loader names it.
+            _load(con, statement, history, explain)
         con.execute(f"COPY ({query}) TO '{_q(out)}' (HEADER, DELIMITER ',')")
         return int(count)
     finally:

@@ -10,7 +10,9 @@ look at (outside the time window the rules reach, other channels) are dropped wh
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
+from pathlib import Path
 
 CHANNELS = ("call", "sms", "email", "letter", "visit", "app_message", "social_media")
 ROLES = ("debtor", "designated_contact", "related_third_party", "unrelated_third_party", "employer", "attorney")
@@ -18,27 +20,45 @@ PURPOSES = ("collection", "location_info", "reply", "notice")
 OUTCOMES = ("conversation", "no_answer", "voicemail", "message_left", "busy", "not_in_service", "delivered", "failed")
 INITIATORS = ("collector", "consumer")
 COMMUNICATED = "('conversation','delivered','message_left','voicemail')"
+UNANSWERED = "('no_answer','voicemail','message_left')"
+UNCONNECTED = "('busy','not_in_service','failed')"
+INVALID = "screen-list: invalid history row"
 
 
 def _in(values: Sequence[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _t(name: str) -> str:
-    """``trim(name)``, computed only for the rare cell that starts or ends with a space (trim is costly)."""
-    return f"""(CASE WHEN "{name}" LIKE ' %' OR "{name}" LIKE '% ' THEN trim("{name}") ELSE "{name}" END)"""
+def has_space(path: Path) -> bool:
+    """Whether the file holds a space anywhere: without one no cell needs trimming (a memchr-speed scan)."""
+    with path.open("rb") as f:
+        if f.seek(0, 2) == 0:
+            return False
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return mm.find(b" ") >= 0
 
 
-def _col(cols: Sequence[str], name: str, default: str = "NULL") -> str:
-    return f"nullif({_t(name)}, '')" if name in cols else default
+class _Cells:
+    """Expressions for the cells of one file: trimmed as the slow loader does, unless the file has no space."""
 
+    def __init__(self, cols: Sequence[str], padded: bool) -> None:
+        self.cols, self.padded = cols, padded
 
-def _flag(cols: Sequence[str], name: str, default: bool) -> str:
-    if name not in cols:
-        return "true" if default else "false"
-    if default:
-        return f"NOT coalesce(lower({_t(name)}) IN ('false', '0', 'no'), false)"
-    return f"coalesce(lower({_t(name)}) IN ('true', '1', 'yes'), false)"
+    def t(self, name: str) -> str:
+        """``trim(name)``, computed only for a cell that starts or ends with a space (trim is costly)."""
+        if not self.padded:
+            return f'"{name}"'
+        return f"""(CASE WHEN "{name}" LIKE ' %' OR "{name}" LIKE '% ' THEN trim("{name}") ELSE "{name}" END)"""
+
+    def col(self, name: str, default: str = "NULL") -> str:
+        return f"nullif({self.t(name)}, '')" if name in self.cols else default
+
+    def flag(self, name: str, default: bool) -> str:
+        if name not in self.cols:
+            return "true" if default else "false"
+        if default:
+            return f"NOT coalesce(lower({self.t(name)}) IN ('false', '0', 'no'), false)"
+        return f"coalesce(lower({self.t(name)}) IN ('true', '1', 'yes'), false)"
 
 
 def _list(expr: str) -> str:
@@ -65,49 +85,72 @@ def read_csv(path: str, cols: Sequence[str]) -> str:
     )
 
 
-def plan_sql(plan: str, cols: Sequence[str]) -> list[str]:
-    """CREATE the ``plan`` view: one normalised row per planned contact, ``line`` its line in the file."""
-    at = _t("at")
+def plan_sql(plan: str, cols: Sequence[str], padded: bool) -> list[str]:
+    """CREATE the ``plan`` view: one normalised row per planned contact, ``line`` its line in the file.
+
+    ``padded``: the file may hold cells with leading or trailing spaces (see ``has_space``).
+    """
+    c = _Cells(cols, padded)
+    at = c.t("at")
     table = f"""CREATE TABLE plan_raw AS SELECT *,
         at_utc IS NOT NULL AND len(zones) > 0 AND {_valid("channel", CHANNELS)} AND {_valid("role", ROLES)}
           AND {_valid("purpose", PURPOSES)} AS ok
       FROM (SELECT
-        {_t("id")} AS id, {_time(at)} AS at_utc,
+        {c.t("id")} AS id, {_time(at)} AS at_utc,
         CASE WHEN {at} LIKE '%Z' THEN '+00:00' ELSE right({at}, 6) END AS off_s,
-        {_t("debtor_id")} AS debtor_id, {_list("timezones")} AS zones, {_t("channel")} AS channel,
-        coalesce({_col(cols, "person_id")}, {_t("debtor_id")}) AS person_id,
-        coalesce({_col(cols, "role")}, 'debtor') AS role,
-        {_list(_col(cols, "debt_ids"))} AS debts,
-        coalesce({_col(cols, "purpose")}, 'collection') AS purpose,
-        {_col(cols, "number")} AS number,
-        {_flag(cols, "cease_requested", False)} AS cease,
-        {_flag(cols, "attorney_represented", False)} AS attorney,
-        {_flag(cols, "reachable", True)} AS reachable,
-        {_list(_col(cols, "opted_out_channels"))} AS opted
+        {c.t("debtor_id")} AS debtor_id, {_list("timezones")} AS zones, {c.t("channel")} AS channel,
+        coalesce({c.col("person_id")}, {c.t("debtor_id")}) AS person_id,
+        coalesce({c.col("role")}, 'debtor') AS role,
+        {_list(c.col("debt_ids"))} AS debts,
+        coalesce({c.col("purpose")}, 'collection') AS purpose,
+        {c.col("number")} AS number,
+        {c.flag("cease_requested", False)} AS cease,
+        {c.flag("attorney_represented", False)} AS attorney,
+        {c.flag("reachable", True)} AS reachable,
+        {_list(c.col("opted_out_channels"))} AS opted
       FROM {read_csv(plan, cols)})"""
     # rowid follows the file's order (insertion order is preserved); a window would be single-threaded.
     return [table, "CREATE VIEW plan AS SELECT rowid + 2 AS line, * FROM plan_raw"]
 
 
-def history_sql(history: str, cols: Sequence[str], since: str, until: str, locate: bool) -> str:
-    """CREATE the ``hist`` table, keeping only rows some rule can look at, and every row that is invalid.
-
-    Calls at or after ``since`` and before ``until`` feed the caps, patterns and cool-downs; with ``locate``
-    (a planned location-information contact exists), earlier or non-call attempts that communicated also
-    stay, for ``us.location_once``, which looks at the whole history.
-    """
+def history_rows(history: str, cols: Sequence[str], padded: bool) -> str:
+    """A subquery over ``attempts.csv``: one normalised row per attempt (``debts`` a list), plus ``ok``,
+    false when a value would be refused."""
+    c = _Cells(cols, padded)
     debtor = "debtor_id" if "debtor_id" in cols else "borrower_id"
     debts = "debt_ids" if "debt_ids" in cols else ("loan_id" if "loan_id" in cols else None)
-    located = f"OR (initiated_by = 'collector' AND outcome IN {COMMUNICATED})" if locate else ""
-    return f"""CREATE TABLE hist AS SELECT * FROM (SELECT *,
-        channel = 'call' AND at_utc >= TIMESTAMPTZ '{since}' AND at_utc < TIMESTAMPTZ '{until}' AS recent_call,
+    at = _time(c.t("at"))
+    return f"""(SELECT *,
         at_utc IS NOT NULL AND {_valid("channel", CHANNELS)} AND {_valid("role", ROLES)} AND {_valid("outcome", OUTCOMES)}
           AND {_valid("initiated_by", INITIATORS)} AS ok
       FROM (SELECT
-        {_t(debtor)} AS debtor_id, {_time(_t("at"))} AS at_utc, {_t("channel")} AS channel,
-        {_t("person_id")} AS person_id, coalesce({_col(cols, "role")}, 'debtor') AS role,
-        {_list(_col(cols, debts) if debts else "NULL")} AS debts, {_t("outcome")} AS outcome,
-        coalesce({_col(cols, "initiated_by")}, 'collector') AS initiated_by,
-        {_col(cols, "number")} AS number
-      FROM {read_csv(history, cols)}))
-    WHERE recent_call OR NOT ok {located}"""
+        {c.t(debtor)} AS debtor_id, {at} AS at_utc, {c.t("channel")} AS channel,
+        {c.t("person_id")} AS person_id, coalesce({c.col("role")}, 'debtor') AS role,
+        {_list(c.col(debts) if debts else "NULL")} AS debts, {c.t("outcome")} AS outcome,
+        coalesce({c.col("initiated_by")}, 'collector') AS initiated_by,
+        {c.col("number")} AS number
+      FROM {read_csv(history, cols)}))"""
+
+
+def recent_calls(rows: str, since: str, until: str) -> str:
+    """The calls of ``rows`` at or after ``since`` and before ``until``: all the caps, patterns and cool-downs see.
+
+    Every row is checked on the way: an invalid one stops the query (``error()``), and ``screen_list`` then
+    names it through the slow loader. The outcome tests the rules make are flags computed once per attempt.
+    """
+    return f"""(SELECT debtor_id, at_utc, person_id, debts, number,
+        outcome = 'conversation' AS conv,
+        initiated_by = 'collector' AND outcome = 'conversation' AS coll_conv,
+        initiated_by = 'collector' AND outcome <> 'conversation' AS coll_other,
+        initiated_by = 'collector' AND outcome IN {UNANSWERED} AS coll_unans,
+        initiated_by = 'collector' AS coll,
+        initiated_by = 'collector' AND outcome NOT IN {UNCONNECTED} AND role <> 'attorney' AS counted
+      FROM {rows}
+      WHERE CASE WHEN NOT ok THEN error('{INVALID}')
+                 ELSE channel = 'call' AND at_utc >= TIMESTAMPTZ '{since}' AND at_utc < TIMESTAMPTZ '{until}' END)"""
+
+
+def located_sql(rows: str) -> str:
+    """CREATE ``hist_loc``: the attempts that communicated with someone, the whole history (``us.location_once``)."""
+    return f"""CREATE TABLE hist_loc AS SELECT debtor_id, person_id, at_utc FROM {rows}
+      WHERE initiated_by = 'collector' AND outcome IN {COMMUNICATED}"""

@@ -220,12 +220,14 @@ def offsets_sql(first_hour: int, last_hour: int) -> str:
       FROM (SELECT DISTINCT unnest(zones) AS z FROM plan WHERE ok), range({first_hour}, {last_hour}) r(b))"""
 
 
-def decisions_sql(pack: Pack, first_hour: int, locate: bool) -> tuple[list[str], str]:
+def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_debt: bool) -> tuple[list[str], str]:
     """Statements building the per-row facts, and the query deciding every plan row in plan order.
 
-    Tables ``plan``, ``hist`` (``screen_list_load``) and ``tzo`` (``offsets_sql``, from ``first_hour``) must
-    exist. ``locate``: some planned contact asks a third party for location information (``us.location_once``
-    then counts the whole history). The query yields ``id, decision, rules, next_allowed_at``.
+    ``recent`` is a subquery of the recent calls (``screen_list_load.recent_calls``); the ``plan`` view and the
+    ``tzo`` table (``offsets_sql``, from ``first_hour``) must exist, and with ``locate`` (some planned contact
+    asks a third party for location information) ``hist_loc`` too. ``multi_debt``: some planned contact names
+    more than one debt (the per-debt counts then need one group per debt). The query yields ``id, decision,
+    rules, next_allowed_at``.
     """
     quiet = pack.values(next(r for r in pack.rules if r.id.endswith("quiet_hours")))
     if pack.name == "cn":
@@ -243,10 +245,29 @@ def decisions_sql(pack: Pack, first_hour: int, locate: bool) -> tuple[list[str],
     hist_until = ", ".join(
         f"CASE WHEN {c} THEN {u} ELSE at_utc END" for (_, _, _, u), c in zip(rules, conds, strict=True) if u != "NULL"
     )
-    subs = "CASE WHEN len(debts) = 0 THEN [''] ELSE debts END"
-    counted = f"initiated_by = 'collector' AND outcome NOT IN {UNCONNECTED} AND h_role <> 'attorney' AND hday >= d0 - {win - 1}"
+    if multi_debt:
+        subs = "CASE WHEN len(debts) = 0 THEN [''] ELSE debts END"
+        debt_cols, keys = f"unnest({subs}) AS debt, generate_subscripts({subs}, 1) AS k", "line, k"
+    else:
+        debt_cols, keys = "coalesce(debts[1], '') AS debt, 1 AS k", "line"
     # h_person = p_person and a shared debt (or none named on either side): the per-debt counts of 12 CFR 1006.14.
     mine = "h_person = p_person AND (debt = '' OR len(h_debts) = 0 OR list_contains(h_debts, debt))"
+
+    def over_debts(fn: str, expr: str) -> str:
+        # With one debt per plan row, f has one row per plan row already: the value is its own aggregate.
+        return f"{fn}({expr})" if multi_debt else expr
+
+    talked = f"talk IS NOT NULL AND d0 <= talk + {cd - 1}"
+    per_line = [
+        f"{over_debts('sum', 'cn_connected')} AS cn_connected",
+        f"{over_debts('sum', 'cn_unanswered')} AS cn_unanswered",
+        f"{over_debts('max', 'us_rapid_last')} AS us_rapid_last",
+        f"{over_debts('sum', 'us_perday')} AS us_perday",
+        f"{over_debts('bool_or', f'fcount >= {lim}')} AS freq_obj",
+        f"{over_debts('max', f'CASE WHEN fcount >= {lim} THEN ftop[{lim}] + {win} END')} AS freq_free",
+        f"{over_debts('bool_or', talked)} AS talk_obj",
+        f"{over_debts('max', f'CASE WHEN {talked} THEN talk + {cd} END')} AS talk_free",
+    ]
     statements = [
         f"""CREATE TABLE p AS SELECT pl.line, pl.id, pl.at_utc, pl.off_s, pl.debtor_id, pl.zones, pl.channel, pl.person_id,
              pl.role, pl.debts, pl.purpose, pl.number, pl.cease, pl.attorney, pl.reachable, pl.opted,
@@ -255,36 +276,31 @@ def decisions_sql(pack: Pack, first_hour: int, locate: bool) -> tuple[list[str],
            FROM plan pl {_tz_join("pl.at_utc", "pl.zones[1]", "o", fh)}""",
         "CREATE TABLE pz AS SELECT line, unnest(zones) AS z FROM p",
         # One pass over (plan row, debt) x the debtor's recent calls; the per-row counts ride on the first debt.
+        # The history's outcome tests are flags computed once per attempt (screen_list_load.recent_calls).
         f"""CREATE TABLE f AS
          WITH pd AS (SELECT line, debtor_id AS p_debtor, z0, d0, person_id AS p_person, number AS p_number, at_utc AS p_at,
-                        unnest({subs}) AS debt, generate_subscripts({subs}, 1) AS k FROM p),
-         jh AS (SELECT pd.*, h.at_utc AS h_at, h.person_id AS h_person, h.role AS h_role, h.debts AS h_debts,
-                       h.outcome, h.initiated_by, h.number AS h_number, CAST({_local("h.at_utc", "pd.z0", "o")} AS DATE) AS hday
-                FROM pd JOIN hist h ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
-                {_tz_join("h.at_utc", "pd.z0", "o", fh)}
-                WHERE h.recent_call)
-         SELECT line, k, any_value(d0) AS d0,
-           count(*) FILTER (WHERE k = 1 AND outcome = 'conversation' AND initiated_by = 'collector' AND h_person = p_debtor AND hday = d0) AS cn_connected,
-           count(*) FILTER (WHERE k = 1 AND h_number = p_number AND initiated_by = 'collector' AND outcome <> 'conversation' AND hday = d0) AS cn_unanswered,
-           max(h_at) FILTER (WHERE k = 1 AND h_number = p_number AND initiated_by = 'collector' AND outcome IN {UNANSWERED} AND h_at > p_at - INTERVAL {rapid} MINUTE) AS us_rapid_last,
-           count(*) FILTER (WHERE k = 1 AND h_number = p_number AND initiated_by = 'collector' AND hday = d0) AS us_perday,
-           count(*) FILTER (WHERE {mine} AND {counted}) AS fcount,
-           max(hday, {lim}) FILTER (WHERE {mine} AND {counted}) AS ftop,
-           max(hday) FILTER (WHERE {mine} AND outcome = 'conversation') AS talk
-         FROM jh GROUP BY line, k""",
-        f"""CREATE TABLE dd AS SELECT line,
-           sum(cn_connected) AS cn_connected, sum(cn_unanswered) AS cn_unanswered, max(us_rapid_last) AS us_rapid_last,
-           sum(us_perday) AS us_perday,
-           bool_or(fcount >= {lim}) AS freq_obj,
-           max(CASE WHEN fcount >= {lim} THEN ftop[{lim}] + {win} END) AS freq_free,
-           bool_or(talk IS NOT NULL AND d0 <= talk + {cd - 1}) AS talk_obj,
-           max(CASE WHEN talk IS NOT NULL AND d0 <= talk + {cd - 1} THEN talk + {cd} END) AS talk_free
-         FROM f GROUP BY line""",
+                        {debt_cols} FROM p),
+         jh AS (SELECT pd.*, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts, h.number AS h_number,
+                       h.conv, h.coll_conv, h.coll_other, h.coll_unans, h.coll, h.counted,
+                       CAST({_local("h.at_utc", "pd.z0", "o")} AS DATE) AS hday
+                FROM {recent} h JOIN pd ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
+                {_tz_join("h.at_utc", "pd.z0", "o", fh)})
+         SELECT {keys}, any_value(d0) AS d0,
+           count(*) FILTER (WHERE k = 1 AND coll_conv AND hday = d0 AND h_person = p_debtor) AS cn_connected,
+           count(*) FILTER (WHERE k = 1 AND coll_other AND hday = d0 AND h_number = p_number) AS cn_unanswered,
+           max(h_at) FILTER (WHERE k = 1 AND coll_unans AND h_at > p_at - INTERVAL {rapid} MINUTE AND h_number = p_number) AS us_rapid_last,
+           count(*) FILTER (WHERE k = 1 AND coll AND hday = d0 AND h_number = p_number) AS us_perday,
+           count(*) FILTER (WHERE counted AND hday >= d0 - {win - 1} AND {mine}) AS fcount,
+           max(hday, {lim}) FILTER (WHERE counted AND hday >= d0 - {win - 1} AND {mine}) AS ftop,
+           max(hday) FILTER (WHERE conv AND {mine}) AS talk
+         FROM jh GROUP BY {keys}""",
+        f"""CREATE TABLE dd AS SELECT line, {", ".join(per_line)} FROM f{" GROUP BY line" if multi_debt else ""}""",
         f"""CREATE TABLE loc AS SELECT p.line, count(*) AS us_loc_prior
-         FROM p JOIN hist h ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc < p.at_utc
-         WHERE p.role IN {THIRD} AND p.purpose = 'location_info' AND h.initiated_by = 'collector' AND h.outcome IN {COMMUNICATED}
-           AND {"true" if locate else "false"}
-         GROUP BY p.line""",
+         FROM hist_loc h JOIN (SELECT * FROM p WHERE role IN {THIRD} AND purpose = 'location_info') p
+           ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc < p.at_utc
+         GROUP BY p.line"""
+        if locate
+        else "CREATE TABLE loc AS SELECT 0 AS line, 0 AS us_loc_prior WHERE false",
         f"""CREATE TABLE qa AS SELECT pz.line, bool_or(NOT {_open_at(_local("p.at_utc", "pz.z", "o"), start, end, inclusive)}) AS quiet_closed
          FROM pz JOIN p USING (line) {_tz_join("p.at_utc", "pz.z", "o", fh)} GROUP BY pz.line""",
         f"""CREATE TABLE d AS SELECT line, id, at_utc, off_s, off_min, channel,
@@ -309,7 +325,7 @@ def decisions_sql(pack: Pack, first_hour: int, locate: bool) -> tuple[list[str],
             f"""q{k} AS (SELECT q.line, any_value(q.t) AS t_prev,
                  coalesce(max(CASE WHEN NOT {is_open} THEN {_next_opening_at(local, "q.t", "pz.z", start)} END), any_value(q.t)) AS t,
                  bool_and({is_open}) AS done
-               FROM {source} q JOIN pz USING (line) {_tz_join("q.t", "pz.z", "o", fh)} GROUP BY q.line)"""
+               FROM pz JOIN {source} q USING (line) {_tz_join("q.t", "pz.z", "o", fh)} GROUP BY q.line)"""
         )
     settled = " UNION ALL ".join(
         f"SELECT line, t_prev AS t, {'done' if k == QUIET_STEPS else 'true'} AS done FROM q{k}"
