@@ -126,14 +126,18 @@ class RateWindow:
     day_count: int = 0
 
 
+def window_starts(now: datetime) -> tuple[datetime, datetime]:
+    """Starts of the fixed rate windows holding ``now``: its second and its (UTC) day."""
+    return now.replace(microsecond=0), now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def rate_allows(window: RateWindow, now: datetime, per_second: int, per_day: int) -> tuple[bool, RateWindow]:
     """Fixed-window limiter: may one more query run at ``now``? Returns the window after counting it.
 
     A fixed one-second window is exact enough for a contract limit and needs only the client's row,
     which the caller already holds locked; when refused the window is returned unchanged.
     """
-    second = now.replace(microsecond=0)
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    second, day = window_starts(now)
     s_count = window.second_count if window.second_start == second else 0
     d_count = window.day_count if window.day_start == day else 0
     if s_count + 1 > per_second or d_count + 1 > per_day:

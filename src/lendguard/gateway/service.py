@@ -1,16 +1,17 @@
 """Use cases of the gateway: authorised, billed, audited credit queries.
 
-A query runs in one transaction that holds the client's row (``FOR UPDATE`` on PostgreSQL; SQLite's
-``BEGIN IMMEDIATE`` serialises writers): idempotency look-up, authorisation checks, rate limit, the
-conditional debit, the use count, the query log, the ledger and the audit entry commit together or
-not at all. So a query is billed exactly once, never when refused, and a balance never goes negative.
+The charge, the use count, the query log, the ledger and the audit entry of a query commit together
+or not at all, and every debit is a conditional UPDATE (``balance_fen >= price``): so a query is
+billed exactly once, never when refused, and a balance never goes negative. The common case takes a
+fast path (reads in a read transaction, then one short write transaction); refusals, idempotent
+replays and lost races take the locked path, one transaction holding the client's row (``FOR
+UPDATE`` on PostgreSQL; on SQLite the gateway's writer queue and ``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -33,10 +34,12 @@ from lendguard.gateway.model import (
     check_query,
     price_for,
     rate_allows,
+    window_starts,
 )
 from lendguard.gateway.ports import ConsentLedger, ConsentQuestion, ScoreProvider
 from lendguard.gateway.signing import TokenSigner
 from lendguard.gateway.store import GatewayRepository
+from lendguard.gateway.writers import writer_queue
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
@@ -105,12 +108,9 @@ class GatewayService(Detection):
         super().__init__(engine, clock, audit, tenancy, signer, defaults)
         self.consent = consent
         self.provider = provider
-        # SQLite has one writer at a time; its busy handler polls with sleeps, which under many
-        # concurrent requests turns into long tails. Queue this process's writers on a mutex instead
-        # (other processes still meet the busy timeout). PostgreSQL queues on the client's row lock.
-        self._writers: AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # SQLite has one writer at a time: queue the gateway's writers (threads and worker processes)
+        # without its sleeping busy handler. PostgreSQL queues on the client's row lock.
+        self._writers: AbstractContextManager[Any] = writer_queue(engine)
 
     # -- the query ----------------------------------------------------------------------------------
     def query(
@@ -132,6 +132,11 @@ class GatewayService(Detection):
         signed = (
             claims is not None and token_bureau is not None and self.signer.verify(token_bureau, payload, signature)
         )
+        if claims is not None and refusal is None and signed:
+            answered = self._answer_fast(principal, claims, token_bureau, lender_code, request, idempotency_key)
+            if answered is not None:
+                return answered
+        # The locked path: refusals (logged with their reason), idempotent replays and lost races.
         with self._writers, self.engine.begin() as conn:
             repo = GatewayRepository(conn)
             client = self._client_for(repo, principal, claims)
@@ -140,27 +145,95 @@ class GatewayService(Detection):
                 refusal = Refusal.BAD_SIGNATURE
             now = self.clock.now()
             replay: QueryResult | QueryRefused | None = None
-            locked = False
+            # The client's row first (as the fast path does): retries with one key queue on it, so
+            # the second sees the first's outcome.
+            client = repo.lock_client(bureau_id, int(client["id"]))
             if idempotency_key:
-                # Retries with one key queue on the client's row, so the second sees the first's outcome.
-                client, locked = repo.lock_client(bureau_id, int(client["id"])), True
                 earlier = repo.query_by_idempotency(bureau_id, int(client["id"]), idempotency_key)
                 if earlier is not None:
                     replay = self._replay(conn, principal, client, earlier, request, now)
             if replay is None:
                 client["lender_code"] = lender_code
                 client["bureau_code"] = claims.bureau if claims is not None else ""
-                replay = self._decide(conn, principal, client, locked, claims, refusal, request, idempotency_key, now)
+                replay = self._decide(conn, principal, client, claims, refusal, request, idempotency_key, now)
         if isinstance(replay, QueryRefused):
             raise replay
         return replay
+
+    def _answer_fast(
+        self,
+        principal: Principal,
+        claims: Claims,
+        token_bureau: int | None,
+        lender_code: str,
+        request: QueryRequest,
+        idempotency_key: str | None,
+    ) -> QueryResult | None:
+        """The common case in two short transactions; None when anything refuses or races.
+
+        Every check that needs no lock reads in a read transaction (on SQLite a WAL snapshot that
+        takes no write lock). The write transaction then charges with one conditional UPDATE that
+        re-checks suspension, balance, rate windows and tier, counts the use (conditional), inserts
+        the query line (nothing when the idempotency key is taken) and writes the ledger and audit
+        lines. Anything unexpected rolls all of it back and returns None: the caller then runs
+        the locked path, which decides again and logs the refusal with its reason.
+        """
+        now = self.clock.now()
+        with self.engine.connect() as conn, conn.execution_options(read_only=True).begin():
+            repo = GatewayRepository(conn)
+            client = self._client_for(repo, principal, claims)
+            bureau_id = int(client["institution_id"])
+            if token_bureau != bureau_id:
+                return None
+            client["lender_code"], client["bureau_code"] = lender_code, claims.bureau
+            if self._check(conn, client, claims, request, now) is not None:
+                return None
+            answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
+        if answer is None:
+            return None
+        contract = client_contract(client, self.defaults)
+        topup_fen = int(client["topup_total_fen"])
+        tier = price_for(contract.tiers, request.product, Decimal(topup_fen) / 100)
+        price_fen, tier_label = int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}"
+        query_ref = uuid.uuid4().hex[:20]
+        line = self._query_line(client, request, claims, query_ref, idempotency_key, now)
+        line.update(outcome="answered", reason=None, price_fen=price_fen, tier=tier_label, response=answer)
+        try:
+            with self._writers, self.engine.begin() as conn:
+                repo = GatewayRepository(conn)
+                # Locks in the order of the locked path (client row, authorisation, idempotency key,
+                # chain head), so the two paths never deadlock on PostgreSQL.
+                balance_after = repo.charge_within_limits(
+                    bureau_id,
+                    int(client["id"]),
+                    price_fen,
+                    topup_total_fen=topup_fen,
+                    windows=window_starts(now),
+                    limits=(contract.rate_per_second, contract.rate_per_day),
+                )
+                if balance_after is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
+                    raise _TakeLockedPath
+                if not repo.add_query_once(bureau_id, line):
+                    raise _TakeLockedPath  # a retry: the locked path replays the first outcome
+                self._ledger_and_audit(conn, principal, client, line, balance_after, now)
+        except _TakeLockedPath:
+            return None
+        return QueryResult(
+            query_ref,
+            client["ref"],
+            request.borrower_ref,
+            request.product.value,
+            request.purpose.value,
+            fen_to_yuan(price_fen),
+            fen_to_yuan(balance_after),
+            answer,
+        )
 
     def _decide(
         self,
         conn: Connection,
         principal: Principal,
         client: dict[str, Any],
-        locked: bool,
         claims: Claims | None,
         refusal: Refusal | None,
         request: QueryRequest,
@@ -169,11 +242,9 @@ class GatewayService(Detection):
     ) -> QueryResult | QueryRefused:
         """Check, price, charge, log and audit one query inside the caller's transaction.
 
-        The reads that do not depend on the client's balance (authorisation, consent, the answer) run
-        before the client's row is locked, and the authorisation's use is counted by a conditional
-        update; so the row lock — which every query of the client waits for — covers only the
-        rate window, the charge and the writes. Anything that refuses after the use was counted gives
-        the use back in the same transaction.
+        The locked path: the caller holds the client's row (re-read), so every check sees the state
+        the charge will change. The authorisation's use is counted by a conditional update;
+        anything that refuses after the use was counted gives the use back in the same transaction.
         """
         repo = GatewayRepository(conn)
         bureau_id = int(client["institution_id"])
@@ -194,9 +265,6 @@ class GatewayService(Detection):
                 refusal = Refusal.REVOKED if row is not None and row["revoked_at"] is not None else Refusal.USED_UP
         price_fen, tier_label = 0, None
         if refusal is None:
-            if not locked:
-                codes = {"lender_code": client["lender_code"], "bureau_code": client["bureau_code"]}
-                client = {**repo.lock_client(bureau_id, int(client["id"])), **codes}
             contract = client_contract(client, self.defaults)
             refusal = check_contract(contract, request)  # suspension takes effect at once
         if refusal is None:
@@ -213,64 +281,21 @@ class GatewayService(Detection):
             assert claims is not None
             repo.unuse_authorisation(bureau_id, claims.authorisation_id)
         query_ref = uuid.uuid4().hex[:20]
-        auth_ref = claims.authorisation_id if claims else None
+        line = self._query_line(client, request, claims, query_ref, idempotency_key, now)
         if refusal is None:
             assert answer is not None
             balance_after = int(client["balance_fen"]) - price_fen
-            repo.add_ledger(
-                bureau_id,
-                {
-                    "client_id": client["id"],
-                    "at": now,
-                    "kind": "charge",
-                    "amount_fen": -price_fen,
-                    "balance_after_fen": balance_after,
-                    "query_ref": query_ref,
-                    "tier": tier_label,
-                },
-            )
         else:
             balance_after, price_fen, tier_label, answer = int(client["balance_fen"]), 0, None, None
-        repo.add_query(
-            bureau_id,
-            {
-                "ref": query_ref,
-                "client_id": client["id"],
-                "idempotency_key": idempotency_key or None,
-                "at": now,
-                "borrower_ref": request.borrower_ref,
-                "authorisation_ref": auth_ref,
-                "purpose": request.purpose.value,
-                "channel": request.channel.value,
-                "product": request.product.value,
-                "outcome": "refused" if refusal else "answered",
-                "reason": refusal.value if refusal else None,
-                "price_fen": price_fen,
-                "tier": tier_label,
-                "response": answer,
-            },
+        line.update(
+            outcome="refused" if refusal else "answered",
+            reason=refusal.value if refusal else None,
+            price_fen=price_fen,
+            tier=tier_label,
+            response=answer,
         )
-        self.audit.append(
-            conn,
-            bureau_id,
-            AuditEvent(
-                actor=principal.username,
-                action="gateway.query.refused" if refusal else "gateway.query.answered",
-                subject_ref=request.borrower_ref,
-                object_type="gateway_query",
-                object_id=query_ref,
-                purpose=request.purpose.value,
-                detail={
-                    "client": client["ref"],
-                    "product": request.product.value,
-                    "channel": request.channel.value,
-                    "authorisation": auth_ref,
-                    "reason": refusal.value if refusal else None,
-                    "price": fen_to_yuan(price_fen),
-                },
-            ),
-            now,
-        )
+        repo.add_query(bureau_id, line)
+        self._ledger_and_audit(conn, principal, client, line, balance_after, now)
         if refusal is not None:
             return QueryRefused(refusal, MESSAGES[refusal], query_ref)
         assert answer is not None
@@ -283,6 +308,76 @@ class GatewayService(Detection):
             fen_to_yuan(price_fen),
             fen_to_yuan(balance_after),
             answer,
+        )
+
+    @staticmethod
+    def _query_line(
+        client: dict[str, Any],
+        request: QueryRequest,
+        claims: Claims | None,
+        query_ref: str,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The query log line of a query, before its outcome is known."""
+        return {
+            "ref": query_ref,
+            "client_id": client["id"],
+            "idempotency_key": idempotency_key or None,
+            "at": now,
+            "borrower_ref": request.borrower_ref,
+            "authorisation_ref": claims.authorisation_id if claims else None,
+            "purpose": request.purpose.value,
+            "channel": request.channel.value,
+            "product": request.product.value,
+        }
+
+    def _ledger_and_audit(
+        self,
+        conn: Connection,
+        principal: Principal,
+        client: dict[str, Any],
+        line: dict[str, Any],
+        balance_after: int,
+        now: datetime,
+    ) -> None:
+        """The ledger line of a charged query and the audit entry of every decided query."""
+        bureau_id = int(client["institution_id"])
+        price_fen = int(line["price_fen"])
+        if line["outcome"] == "answered":
+            repo = GatewayRepository(conn)
+            repo.add_ledger(
+                bureau_id,
+                {
+                    "client_id": client["id"],
+                    "at": now,
+                    "kind": "charge",
+                    "amount_fen": -price_fen,
+                    "balance_after_fen": balance_after,
+                    "query_ref": line["ref"],
+                    "tier": line["tier"],
+                },
+            )
+        self.audit.append(
+            conn,
+            bureau_id,
+            AuditEvent(
+                actor=principal.username,
+                action=f"gateway.query.{line['outcome']}",
+                subject_ref=line["borrower_ref"],
+                object_type="gateway_query",
+                object_id=line["ref"],
+                purpose=line["purpose"],
+                detail={
+                    "client": client["ref"],
+                    "product": line["product"],
+                    "channel": line["channel"],
+                    "authorisation": line["authorisation_ref"],
+                    "reason": line["reason"],
+                    "price": fen_to_yuan(price_fen),
+                },
+            ),
+            now,
         )
 
     def _client_for(self, repo: GatewayRepository, principal: Principal, claims: Claims | None) -> dict[str, Any]:
@@ -364,6 +459,10 @@ class GatewayService(Detection):
             dict(earlier["response"] or {}),
             replayed=True,
         )
+
+
+class _TakeLockedPath(Exception):
+    """Raised inside the fast path's transaction to roll it back and take the locked path."""
 
 
 def _window(client: dict[str, Any]) -> RateWindow:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from lendguard.platform.db import BigIntId, JsonDoc, metadata
@@ -172,6 +173,36 @@ CHARGE = (
         day_count=_P("w_day_count"),
     )
 )
+# The fast path's charge: one conditional UPDATE decides suspension, balance, rate window and tier
+# together (``rate_allows`` in SQL: a window that started at another second or day counts from 0) and
+# returns the new balance; no row means "take the locked path, which names the reason". SET
+# expressions see the old row on both databases. ``topup`` pins the tier the price was read for.
+_SECOND = _P("second", type_=UTC_TS)
+_DAY = _P("day", type_=UTC_TS)
+CHARGE_WITHIN_LIMITS = (
+    clients.update()
+    .where(
+        clients.c.institution_id == _P("inst"),
+        clients.c.id == _P("cid"),
+        clients.c.status == "active",
+        clients.c.balance_fen >= _P("price"),
+        clients.c.topup_total_fen == _P("topup"),
+        sa.or_(
+            clients.c.second_start.is_(None),
+            clients.c.second_start != _SECOND,
+            clients.c.second_count < _P("per_second"),
+        ),
+        sa.or_(clients.c.day_start.is_(None), clients.c.day_start != _DAY, clients.c.day_count < _P("per_day")),
+    )
+    .values(
+        balance_fen=clients.c.balance_fen - _P("price"),
+        second_count=sa.case((clients.c.second_start == _SECOND, clients.c.second_count + 1), else_=1),
+        second_start=_SECOND,
+        day_count=sa.case((clients.c.day_start == _DAY, clients.c.day_count + 1), else_=1),
+        day_start=_DAY,
+    )
+    .returning(clients.c.balance_fen)
+)
 USE_AUTHORISATION = (
     authorisations.update()
     .where(
@@ -188,6 +219,13 @@ UNUSE_AUTHORISATION = (
     .values(uses=authorisations.c.uses - 1)
 )
 INSERT_QUERY = queries.insert()
+# A query line whose idempotency key is already taken inserts nothing (the unique constraint decides,
+# waiting on PostgreSQL for a concurrent holder of the key to commit) instead of a prior SELECT.
+# RETURNING tells whether a row went in (rowcount is -1 under PostgreSQL's implicit RETURNING).
+INSERT_QUERY_ONCE = {
+    "sqlite": sqlite.insert(queries).on_conflict_do_nothing().returning(queries.c.id),
+    "postgresql": postgresql.insert(queries).on_conflict_do_nothing().returning(queries.c.id),
+}
 INSERT_LEDGER = ledger.insert()
 
 
@@ -250,6 +288,32 @@ class GatewayRepository:
             **{f"w_{k}": v for k, v in window.items()},
         }
         return self.conn.execute(CHARGE, params).rowcount == 1
+
+    def charge_within_limits(
+        self,
+        institution_id: int,
+        client_id: int,
+        price_fen: int,
+        *,
+        topup_total_fen: int,
+        windows: tuple[datetime, datetime],
+        limits: tuple[int, int],
+    ) -> int | None:
+        """Debit and count one query if the client is active, the balance covers ``price_fen``, the
+        rate windows starting at ``windows`` have room under ``limits`` (per second, per day) and the
+        top-ups still total ``topup_total_fen``; return the new balance, or None (nothing changed)."""
+        params = {
+            "inst": institution_id,
+            "cid": client_id,
+            "price": price_fen,
+            "topup": topup_total_fen,
+            "second": windows[0],
+            "day": windows[1],
+            "per_second": limits[0],
+            "per_day": limits[1],
+        }
+        row = self.conn.execute(CHARGE_WITHIN_LIMITS, params).first()
+        return None if row is None else int(row[0])
 
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
         """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""
@@ -314,6 +378,11 @@ class GatewayRepository:
     # -- queries and ledger -------------------------------------------------------------------------
     def add_query(self, institution_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(INSERT_QUERY, {**values, "institution_id": institution_id})
+
+    def add_query_once(self, institution_id: int, values: Mapping[str, Any]) -> bool:
+        """Insert a query line unless its idempotency key is taken; True when inserted."""
+        statement = INSERT_QUERY_ONCE[self.conn.dialect.name]
+        return self.conn.execute(statement, {**values, "institution_id": institution_id}).first() is not None
 
     def add_queries(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         batch = [{**r, "institution_id": institution_id} for r in rows]
