@@ -75,7 +75,7 @@ class IntelService:
         ]
         repo = IntelRepository(conn)
         run_id = repo.add_run(institution_id, engine, source, config.as_dict(), views, now)
-        carried = self._carry_over(conn, repo, institution_id, run_id, now)
+        carried = self._carry_over(conn, repo, institution_id, run_id, views, now)
         self.audit.append(
             conn,
             institution_id,
@@ -97,25 +97,28 @@ class IntelService:
         return run_id
 
     def _carry_over(
-        self, conn: Connection, repo: IntelRepository, institution_id: int, run_id: int, now: datetime
+        self,
+        conn: Connection,
+        repo: IntelRepository,
+        institution_id: int,
+        run_id: int,
+        views: list[dict[str, Any]],
+        now: datetime,
     ) -> list[dict[str, Any]]:
         """Match the new run's rings against earlier decided rings and apply the inherited decisions."""
         decided = repo.decided_rings(institution_id, before_run=run_id)
-        if not decided:
+        if not decided or not views:
             return []
-        new = repo.run_rings(institution_id, run_id)
-        ids = {str(r["ring_ref"]): int(r["id"]) for r in new}
+        ids = repo.run_ring_ids(institution_id, run_id)
         found = carry_over(
             [
                 NewRing(
-                    ring_ref=str(r["ring_ref"]),
-                    members=frozenset(str(b) for b in r["document"].get("borrowers", [])),
-                    indicators=frozenset(
-                        (str(i["kind"]), str(i["value"])) for i in r["document"].get("indicators", [])
-                    ),
-                    other_borrowers=int(r["other_borrowers"]),
+                    ring_ref=str(v["ring_id"]),
+                    members=frozenset(str(b) for b in v["borrowers"]),
+                    indicators=frozenset((str(i["kind"]), str(i["value"])) for i in v["indicators"]),
+                    other_borrowers=int(v.get("other_borrowers", 0)),
                 )
-                for r in new
+                for v in views
             ],
             decided,
             self.carryover_threshold,

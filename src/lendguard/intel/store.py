@@ -197,14 +197,12 @@ class IntelRepository:
         )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def run_rings(self, institution_id: int, run_id: int) -> list[dict[str, Any]]:
-        """Every ring of one run (id, ring_ref, document), in id order."""
-        query = (
-            sa.select(intel_rings.c.id, intel_rings.c.ring_ref, intel_rings.c.other_borrowers, intel_rings.c.document)
-            .where(intel_rings.c.institution_id == institution_id, intel_rings.c.run_id == run_id)
-            .order_by(intel_rings.c.id)
+    def run_ring_ids(self, institution_id: int, run_id: int) -> dict[str, int]:
+        """``ring_ref`` -> row id of every ring of one run."""
+        query = sa.select(intel_rings.c.ring_ref, intel_rings.c.id).where(
+            intel_rings.c.institution_id == institution_id, intel_rings.c.run_id == run_id
         )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        return {str(ref): int(ring_id) for ref, ring_id in self.conn.execute(query)}
 
     def decided_rings(self, institution_id: int, before_run: int) -> list[DecidedRing]:
         """Rings of earlier runs with a decision, each with its latest decision (for carry-over)."""
