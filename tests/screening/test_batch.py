@@ -71,6 +71,7 @@ def test_batch_views_and_offset_maps_equal_the_reference(texts: list[str]) -> No
     batch = FoldedBatch(texts, tables)
     for i, text in enumerate(texts):
         assert batch.compact(i) == compact(text, tables)
+        assert batch.words(i) == words(text, tables)
         assert batch.compact_offsets(i) == compact_offsets_general(text, tables)
         assert batch.words_offsets(i, words(text, tables)) == words_offsets_general(text, tables)
         # the per-message NumPy fast paths as well

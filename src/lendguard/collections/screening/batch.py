@@ -27,7 +27,9 @@ from lendguard.collections.screening.normalise import (
     FoldTables,
     code_points,
     compact_offsets_general,
+    join_spelled,
     table_index,
+    words,
     words_offsets_general,
 )
 
@@ -67,33 +69,38 @@ class FoldedBatch:
         self._kept = kept
         self._view_bounds = view_bounds
         self.compact_views: list[str] = [joined_view[view_bounds[i] : view_bounds[i + 1]] for i in range(count)]
-        self.latin = self._any(LATIN)
-        self.cjk = self._any(CJK)
-        self.address_mark = self._any(ADDRESS_MARK)
-        digit_at = np.flatnonzero(flags & DIGIT)
-        digit_in = self._messages_at(digit_at)
-        self.digits: list[int] = np.bincount(digit_in, minlength=count).tolist()
+        self.latin: list[bool] = (self._count(LATIN) > 0).tolist()
+        self.cjk: list[bool] = (self._count(CJK) > 0).tolist()
+        address_mark = self._count(ADDRESS_MARK) > 0
+        self.address_mark: list[bool] = address_mark.tolist()
+        self.digits: list[int] = self._count(DIGIT).tolist()
         # Three digits in a row with gaps of at most one character: consecutive digit positions two
         # apart at most, twice, inside one message (the gate ``[0-9][^0-9]?[0-9][^0-9]?[0-9]``).
+        digit_at = np.flatnonzero(flags & DIGIT)
         close = np.diff(digit_at) <= 2
-        triple = close[:-1] & close[1:] & (digit_in[2:] == digit_in[:-2])
-        hint = np.zeros(count, dtype=np.bool_)
-        hint[digit_in[:-2][triple]] = True
-        hint |= np.asarray(self.address_mark, dtype=np.bool_)
+        triple = np.flatnonzero(close[:-1] & close[1:])
+        digit_in = self._messages_at(np.concatenate((digit_at[triple], digit_at[triple + 2])))
+        first, last = np.split(digit_in, 2)
+        hint = address_mark.copy()
+        hint[first[first == last]] = True
         self.number_hint: list[bool] = hint.tolist()
-        self._words_general: set[int] | None = None
-        self._words_keys: npt.NDArray[np.int64] | None = None
+        self._codes = codes
+        self._idx = idx
+        self._words_general: set[int] = set()
+        self._words_keys: npt.NDArray[np.int64] | None = None  # built by the first words view asked for
+        self._joined_words = ""
+        self._words_bounds: list[int] = []
 
     def _messages_at(self, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         """The message index of each position in the joined text."""
         return np.searchsorted(self._bounds, positions, side="right") - 1
 
-    def _any(self, bit: int) -> list[bool]:
-        """Per message: does any of its characters carry ``bit``."""
-        found = np.zeros(len(self.texts), dtype=np.bool_)
-        found[self._messages_at(np.flatnonzero(self._flags & bit))] = True
-        result: list[bool] = found.tolist()
-        return result
+    def _count(self, bit: int) -> npt.NDArray[np.int64]:
+        """Per message: how many of its characters carry ``bit`` (a running count cut at the bounds)."""
+        running = np.zeros(len(self._flags) + 1, dtype=np.int64)
+        np.cumsum((self._flags & bit) != 0, out=running[1:])
+        counts: npt.NDArray[np.int64] = running[self._bounds[1:]] - running[self._bounds[:-1]]
+        return counts
 
     def compact(self, i: int) -> str:
         """The compact view of message ``i`` (equal to ``normalise.compact``)."""
@@ -109,29 +116,35 @@ class FoldedBatch:
         origin: list[int] = (self._kept[low:high] - self.bounds[i]).tolist()
         return self.compact_views[i], origin
 
+    def words(self, i: int) -> str:
+        """The words view of message ``i`` (equal to ``normalise.words``)."""
+        if self._words_keys is None:
+            self._build_words()
+        if i in self._words_general:
+            return words(self.texts[i], self.tables)
+        return join_spelled(" " + self._joined_words[self._words_bounds[i] : self._words_bounds[i + 1]])
+
     def words_offsets(self, i: int, view: str) -> tuple[str, list[int]]:
-        """Message ``i``'s words view ``view`` (from ``normalise.words``) and its offset map.
+        """Message ``i``'s words view ``view`` (from :meth:`words`) and its offset map.
 
         Equal to ``normalise.words_offsets``. The batch-wide keys encode a word character at ``p`` as
         ``2p`` and the single space closing a word that ends before ``e`` as ``2e - 1``, so the keys of
         one message are a contiguous, sorted slice even where the next message starts with a word.
         """
-        if self._words_keys is None or self._words_general is None:
-            self._words_keys, self._words_general = self._build_words()
+        keys = self._words_keys if self._words_keys is not None else self._build_words()
         if i not in self._words_general:
-            start = self.bounds[i]
-            keys = self._words_keys
-            low, high = np.searchsorted(keys, (2 * start, 2 * self.bounds[i + 1]))
+            low, high = self._words_bounds[i], self._words_bounds[i + 1]
             origin: list[int] = [0]
-            origin.extend(((keys[low:high] + 1) // 2 - start).tolist())
+            origin.extend(((keys[low:high] + 1) // 2 - self.bounds[i]).tolist())
             if len(origin) == len(view):  # shorter: letters spelled out one by one were joined
                 return view, origin
         return words_offsets_general(self.texts[i], self.tables)
 
-    def _build_words(self) -> tuple[npt.NDArray[np.int64], set[int]]:
+    def _build_words(self) -> npt.NDArray[np.int64]:
+        """The words view of every message: its word characters and one space after each word."""
         flags = self._flags
         bounds = self._bounds
-        general = set(self._messages_at(np.flatnonzero(flags & WORDS_MULTI)).tolist())
+        self._words_general = set(self._messages_at(np.flatnonzero(flags & WORDS_MULTI)).tolist())
         word = (flags & WORD).astype(np.bool_)
         following = np.zeros(len(word), dtype=np.bool_)  # the next character of the same message is a word's
         following[:-1] = word[1:]
@@ -140,4 +153,12 @@ class FoldedBatch:
         ends = np.flatnonzero(word & ~following) + 1  # the break (or message end) right after each word
         keys = np.concatenate((2 * np.flatnonzero(word), 2 * ends - 1)).astype(np.int64)
         keys.sort()
-        return keys, general
+        at = keys // 2
+        chars = np.where(
+            self._codes[at] >= len(self.tables.words), self._codes[at], self.tables.codes.words_code[self._idx[at]]
+        )
+        chars[(keys & 1) == 1] = 0x20  # the space closing a word
+        self._joined_words = chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        self._words_bounds = np.searchsorted(keys, 2 * bounds).tolist()
+        self._words_keys = keys
+        return keys

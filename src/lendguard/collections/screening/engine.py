@@ -280,7 +280,7 @@ class Screener:
                 mapped = compact_offsets(text, tables, view) if batch is None else batch.compact_offsets(i)
                 found.extend(resolve(text, mapped[0], mapped[1], compact_hits, self.rules, words_view=False))
         if latin:
-            view = words(text, tables)
+            view = words(text, tables) if batch is None else batch.words(i)
             matches = automata.words.find_matches_as_indexes(view, overlapping=True)
             if matches and any(automata.ruled["words"][m[0]] for m in matches):
                 words_hits = raw_hits(matches, automata.patterns["words"], padded=True)
