@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperGroup
 
-from lendguard.collections.screening.engine import load_screener
+from lendguard.collections.screening.engine import Screener, load_screener
 from lendguard.collections.screening.eval_model import Report
 from lendguard.collections.screening.evaluate import (
     DatasetError,
@@ -30,7 +30,9 @@ from lendguard.collections.screening.evaluate import (
     evaluate_external,
     evaluate_own,
 )
-from lendguard.collections.screening.model import Party, lang_of, party_of
+from lendguard.collections.screening.model import Party, ScreenResult, lang_of, party_of
+from lendguard.collections.screening.statistical import augment, load_insult_model
+from lendguard.platform.settings import Settings
 
 err = Console(stderr=True, soft_wrap=True)
 DEFAULT_COMMAND = "messages"
@@ -71,6 +73,42 @@ def read_messages(stream: TextIO, name: str, default_party: str) -> Iterator[tup
             yield str(item.get("id", number)), text, str(party)
         else:
             yield str(number), line, default_party
+
+
+class _WithStatisticalLayer:
+    """The rule screener followed by the optional statistical ``insult`` layer (same ``screen`` call).
+
+    The layer post-processes each rule result from the outside: the rule layer itself is unchanged.
+    """
+
+    def __init__(self, screener: Screener) -> None:
+        self.screener = screener
+        self.model = load_insult_model()
+
+    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
+        return augment(self.model, text, self.screener.screen(text, party=party, lang=lang), lang)
+
+
+def _statistical_default() -> bool:
+    """``LENDGUARD_SCREENING__STATISTICAL`` (false when the settings cannot be read: the flag still works)."""
+    try:
+        return Settings().screening.statistical
+    except ValueError:
+        return False
+
+
+def _screener(statistical: bool | None) -> Screener:
+    """The cached rule screener, wrapped by the statistical layer when the flag (or, unset, the setting) asks."""
+    screener = load_screener()
+    enabled = _statistical_default() if statistical is None else statistical
+    # Duck-typed: the callers (this module, evaluate_own/evaluate_external) only call ``screen``.
+    return cast(Screener, _WithStatisticalLayer(screener)) if enabled else screener
+
+
+STATISTICAL_HELP = (
+    "Add the optional statistical insult layer (Chinese text; review findings with rule stat.insult). "
+    "Default: LENDGUARD_SCREENING__STATISTICAL (off)."
+)
 
 
 def _print_report(report: Report) -> None:
@@ -129,6 +167,7 @@ def register(root: typer.Typer) -> None:
         ),
         lang: str = typer.Option("auto", "--lang", help="Language of the messages: auto, zh or en."),
         party: Party = typer.Option(Party.DEBTOR, "--party", help="Default recipient of the messages."),
+        statistical: bool | None = typer.Option(None, "--statistical/--no-statistical", help=STATISTICAL_HELP),
     ) -> None:
         """Screen each message; print one JSON line {id, verdict, findings} per message (the default command)."""
         try:
@@ -139,7 +178,7 @@ def register(root: typer.Typer) -> None:
         if file != "-" and not Path(file).is_file():
             err.print(f"[red]{file}: no such file[/red]")
             raise typer.Exit(2)
-        screener = load_screener()
+        screener = _screener(statistical)
         name = "<stdin>" if file == "-" else file
         with contextlib.ExitStack() as stack:
             stream = sys.stdin if file == "-" else stack.enter_context(Path(file).open(encoding="utf-8"))
@@ -157,6 +196,7 @@ def register(root: typer.Typer) -> None:
     def evaluate(
         dataset: Path = typer.Argument(..., help="The labelled set (.jsonl), COLD test.csv or SWSR SexComment.csv."),
         split: str = typer.Option("test", "--split", help="Split of the labelled set: test, train or all."),
+        statistical: bool | None = typer.Option(None, "--statistical/--no-statistical", help=STATISTICAL_HELP),
     ) -> None:
         """Print precision, recall and F1 per category and overall plus the block/review/pass confusion."""
         if not dataset.is_file():
@@ -168,7 +208,7 @@ def register(root: typer.Typer) -> None:
         try:
             kind = detect_format(dataset)
             total = count_rows(dataset, kind, split)
-            screener = load_screener()
+            screener = _screener(statistical)
             with Progress(console=err, transient=True) as progress:
                 task = progress.add_task(f"screening {dataset.name}", total=total)
 
