@@ -27,6 +27,7 @@ EXTRA_PURE: tuple[str, ...] = (
     "lendguard.collections.screening.matcher",
     "lendguard.collections.screening.detectors",
     "lendguard.collections.screening.lexicon",
+    "lendguard.collections.screening.statistical",
     "lendguard.disclosure.periods",
     "lendguard.disclosure.calculator",
     "lendguard.disclosure.schedules",
