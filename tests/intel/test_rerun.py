@@ -42,7 +42,7 @@ def grown_world(tmp_path: Path) -> Path:
     with (world / "borrowers.csv").open("a", encoding="utf-8") as f:
         f.write("B006,L01,13811110006,,2025-01-10T09:00:00+08:00,ignored\n")
     with (world / "complaints.csv").open("a", encoding="utf-8") as f:
-        f.write("C006,B006,L01,2025-06-21T10:00:00+08:00,regulator,17012345678,,我的情况请联系代理人处理，谢谢。\n")
+        f.write("C099,B006,L01,2025-06-21T10:00:00+08:00,regulator,17012345678,,我的情况请联系代理人处理，谢谢。\n")
     return world
 
 
@@ -106,6 +106,7 @@ def test_a_ring_that_grew_is_flagged_changed_and_open_again(
     carried = second_a["carryover"]
     assert carried["added"] == ["B006"] and carried["changed"] is True and carried["decided_status"] == "dismissed"
     assert carried["from_ring"] == first_a["id"] and carried["note"] == "looks benign"
+    assert carried["decided_at"].endswith(("+00:00", "Z"))  # an instant, on both databases
     # tenant B's own members did not change, but the ring grew at another institution: back to review too
     [second_b] = _rings(client, tenant_b)
     assert second_b["status"] == "open" and second_b["carryover"]["other_added"] == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -247,7 +247,7 @@ class IntelRepository:
                     note=str(row["note"]),
                     username=str(row["username"]),
                     user_id=int(row["user_id"]),
-                    decided_at=row["at"],
+                    decided_at=_aware(row["at"]),
                 )
             )
         return out
@@ -291,3 +291,8 @@ class IntelRepository:
         ]
         if kept:
             self.conn.execute(intel_decisions.insert(), kept)
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands stored UTC instants back without their offset; every stored instant is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
