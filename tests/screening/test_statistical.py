@@ -22,6 +22,7 @@ from lendguard.collections.screening.statistical import (
     MODEL_FILE,
     RULE_ID,
     InsultModel,
+    WithInsultModel,
     augment,
     fold,
     load_insult_model,
@@ -148,18 +149,8 @@ def test_fold_keeps_offsets_and_the_format_is_checked() -> None:
     assert tiny.best_span("你好，傻子。") == (3, 5)
 
 
-class _Wrapped:
-    """The rule screener with the layer, as the CLI builds it (for evaluate_own)."""
-
-    def __init__(self) -> None:
-        self.screener, self.model = load_screener(), load_insult_model()
-
-    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
-        return augment(self.model, text, self.screener.screen(text, party=party, lang=lang), lang)
-
-
 def test_the_project_targets_still_hold_with_the_layer_on() -> None:
-    report = evaluate_own(_Wrapped(), OWN, "test")  # type: ignore[arg-type]
+    report = evaluate_own(WithInsultModel(load_screener(), load_insult_model()), OWN, "test")  # type: ignore[arg-type]
     assert report.block.precision >= 0.95
     assert report.block.recall >= 0.90
     assert report.lawful_blocked_rate <= 0.01
@@ -207,6 +198,13 @@ def test_eval_with_the_layer_on_cold_dev(tmp_path: Path) -> None:
         return float(line.rsplit(" ", 1)[1])
 
     assert recall("--statistical") > recall() + 0.1
+
+
+def test_batch_call_gives_the_same_results_as_one_by_one() -> None:
+    layered = WithInsultModel(load_screener(), load_insult_model())
+    texts = [HELD_OUT_OFFENSIVE, *LAWFUL, "你这个老赖", "you worthless deadbeat"]
+    assert layered.screen_many(texts) == [layered.screen(t) for t in texts]
+    assert [r.verdict for r in layered.screen_many(texts)] == ["review", "pass", "pass", "pass", "block", "block"]
 
 
 def test_finding_shape_is_the_usual_one() -> None:

@@ -30,8 +30,8 @@ from lendguard.collections.screening.evaluate import (
     evaluate_external,
     evaluate_own,
 )
-from lendguard.collections.screening.model import Party, ScreenResult, lang_of, party_of
-from lendguard.collections.screening.statistical import augment, load_insult_model
+from lendguard.collections.screening.model import Party, lang_of, party_of
+from lendguard.collections.screening.statistical import WithInsultModel, load_insult_model
 from lendguard.platform.settings import Settings
 
 err = Console(stderr=True, soft_wrap=True)
@@ -75,20 +75,6 @@ def read_messages(stream: TextIO, name: str, default_party: str) -> Iterator[tup
             yield str(number), line, default_party
 
 
-class _WithStatisticalLayer:
-    """The rule screener followed by the optional statistical ``insult`` layer (same ``screen`` call).
-
-    The layer post-processes each rule result from the outside: the rule layer itself is unchanged.
-    """
-
-    def __init__(self, screener: Screener) -> None:
-        self.screener = screener
-        self.model = load_insult_model()
-
-    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
-        return augment(self.model, text, self.screener.screen(text, party=party, lang=lang), lang)
-
-
 def _statistical_default() -> bool:
     """``LENDGUARD_SCREENING__STATISTICAL`` (false when the settings cannot be read: the flag still works)."""
     try:
@@ -102,7 +88,7 @@ def _screener(statistical: bool | None) -> Screener:
     screener = load_screener()
     enabled = _statistical_default() if statistical is None else statistical
     # Duck-typed: the callers (this module, evaluate_own/evaluate_external) only call ``screen``.
-    return cast(Screener, _WithStatisticalLayer(screener)) if enabled else screener
+    return cast(Screener, WithInsultModel(screener, load_insult_model())) if enabled else screener
 
 
 STATISTICAL_HELP = (

@@ -19,9 +19,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Protocol
 
 from lendguard.collections.screening.model import Category, Finding, ScreenResult, Verdict
 
@@ -124,6 +126,34 @@ def augment(model: InsultModel, text: str, result: ScreenResult, lang: str = "au
     findings = sorted([*result.findings, finding], key=lambda f: f.start)
     verdict = Verdict.REVIEW.value if result.verdict == Verdict.PASS.value else result.verdict
     return ScreenResult(verdict=verdict, findings=findings, lang=result.lang)
+
+
+class ScreensText(Protocol):
+    """What the layer wraps: the rule screener's two calls (``engine.Screener`` has both)."""
+
+    def screen(self, text: str, *, party: str = ..., lang: str = ...) -> ScreenResult: ...
+
+    def screen_many(self, texts: Sequence[str], *, party: str = ..., lang: str = ...) -> list[ScreenResult]: ...
+
+
+class WithInsultModel:
+    """A rule screener followed by the statistical layer; ``screen``/``screen_many`` as the screener's.
+
+    Wraps from the outside: the rule screener is unchanged and still decides every ``block``.
+    """
+
+    def __init__(self, screener: ScreensText, model: InsultModel) -> None:
+        self.screener = screener
+        self.model = model
+
+    def screen(self, text: str, *, party: str = "debtor", lang: str = "auto") -> ScreenResult:
+        """The rule result for ``text``, plus a ``stat.insult`` review finding when the model flags it."""
+        return augment(self.model, text, self.screener.screen(text, party=party, lang=lang), lang)
+
+    def screen_many(self, texts: Sequence[str], *, party: str = "debtor", lang: str = "auto") -> list[ScreenResult]:
+        """:meth:`screen` for many messages (the rule screener's batch call, then the layer on each)."""
+        results = self.screener.screen_many(texts, party=party, lang=lang)
+        return [augment(self.model, t, r, lang) for t, r in zip(texts, results, strict=True)]
 
 
 @lru_cache(maxsize=1)
