@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lendguard.cli import build_cli
-from lendguard.intel.columns import parse
+from lendguard.intel.columns import parse, timestamps
 from lendguard.intel.contract_model import Column, normalise_email, normalise_phone, parse_timestamp
 from lendguard.intel.ingest import InputError, read_input
 
@@ -137,8 +137,18 @@ _TS = st.one_of(
         timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]),
     ).map(lambda d: d.isoformat(timespec="seconds")),
     st.dates(min_value=date(1971, 1, 1)).map(str),
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31)).map(
+        lambda d: d.isoformat(sep=random_sep(d), timespec="seconds") + ("Z" if d.minute % 2 else "")
+    ),
     st.sampled_from(
-        ["2026-02-30T10:00:00", "2026-13-01", "2025-06-10T24:00:00", "2025-06-10T10", "20250610", "x", " "]
+        [
+            *("2026-02-30T10:00:00", "2026-13-01", "2025-06-10T24:00:00", "2025-06-10T10", "20250610", "x", " "),
+            # the fixed shapes read by byte position, broken in one place each
+            *("2026-02-29T10:00:00+08:00", "2024-02-29T10:00:00Z", "2025-06-10T10:00:00+8:000"),
+            *("2025-06-10T10:60:00Z", "2025-06-10T10:00:00*08:00", "2025-06-10X10:00:00+08:00"),
+            *("2025-06-1OT10:00:00", "2025/06/10T10:00:00Z", "2025-06-10T10:00:00+08:60"),
+            *("2025-06-10T10:00:00-0800", "２０２５-06-10T10:00:00Z", "2025-06-10T10:00:00z"),
+        ]
     ),
     st.text(alphabet="0123456789-:T+Z. ", max_size=25),
 )
@@ -159,6 +169,21 @@ def test_vectorised_timestamps_equal_the_reference(cells: list[str]) -> None:
     for cell, want, have in zip(cells, expected, got, strict=True):
         if want is not None or cell.strip() == "":
             assert have == want, cell
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(_TS, min_size=2, max_size=10), st.integers(min_value=0, max_value=1))
+def test_vectorised_timestamps_on_sliced_arrays(cells: list[str], start: int) -> None:
+    # an Arrow slice shares its parent's buffers at an offset; the byte-position reader must respect it
+    array = pa.array(["2025-06-10T10:00:00Z", *cells], type=pa.string()).slice(1 + start)
+    values, _, _ = parse(Column("t", "timestamp"), array)
+    expected = [None if c.strip() == "" else parse_timestamp(c.strip()) for c in array.to_pylist()]
+    got = values.to_pylist()
+    direct, valid = timestamps(pa.array([c.strip() for c in ["x", *cells]], type=pa.string()).slice(1 + start))
+    for want, have, straight, ok in zip(expected, got, direct.to_pylist(), valid.to_pylist(), strict=True):
+        if want is not None:
+            assert have == want == straight
+            assert ok
 
 
 _PHONE = st.one_of(

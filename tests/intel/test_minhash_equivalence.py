@@ -19,9 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.job import _factorize
 from lendguard.intel.runner import detect_directory
 from lendguard.intel.template_model import (
     TemplateParams,
+    cluster_normalised,
     cluster_texts,
     normalise_text,
     shingles,
@@ -168,3 +170,10 @@ def test_the_pandas_baseline_finds_identical_rings(directory: str, world: Path) 
     assert ours["rings"], "the world has rings to compare"
     assert theirs["rings"] == ours["rings"]
     assert theirs["borrowers"] == ours["borrowers"]
+
+
+def test_arrow_factorize_gives_the_same_clusters() -> None:
+    # the job finds distinct shingles with Arrow's hash table instead of NumPy's sort
+    texts = [normalise_text(t) for t in _near_duplicates(random.Random(3), 200)] + ["", "短", "ab"]
+    params = TemplateParams(min_chars=0)
+    assert cluster_normalised(texts, params, _factorize) == cluster_normalised(texts, params)

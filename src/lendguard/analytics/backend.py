@@ -41,10 +41,16 @@ class DuckDBBackend:
 
     name: EngineName = "duckdb"
 
-    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, threads: int | None = None, memory_limit: str | None = None, *, arrow_views: bool = False
+    ) -> None:
         import duckdb
 
         self.con = duckdb.connect(":memory:")
+        # arrow_views: load() registers the Arrow table itself (no copy; DuckDB scans it in place), which
+        # saves the copy when each loaded table is read only once or twice
+        self.arrow_views = arrow_views
+        self._views: dict[str, pa.Table] = {}
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -52,6 +58,10 @@ class DuckDBBackend:
         self.con.execute("SET preserve_insertion_order = false")
 
     def load(self, table: str, data: pa.Table) -> None:
+        if self.arrow_views:
+            self._views[table] = data  # DuckDB scans the table in place: keep it alive
+            self.con.register(table, data)
+            return
         self.con.register(f"__arrow_{table}", data)
         self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __arrow_{table}")
         self.con.unregister(f"__arrow_{table}")
@@ -64,6 +74,7 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self.con.close()
+        self._views.clear()
 
     def __enter__(self) -> DuckDBBackend:
         return self
@@ -147,10 +158,10 @@ class SparkBackend:
         self.close()
 
 
-def make_backend(engine: EngineName, *, spark_master: str = "local[2]") -> Backend:
-    """The backend called ``engine``."""
+def make_backend(engine: EngineName, *, spark_master: str = "local[2]", arrow_views: bool = False) -> Backend:
+    """The backend called ``engine`` (``arrow_views``: see :class:`DuckDBBackend`; Spark ignores it)."""
     if engine == "duckdb":
-        return DuckDBBackend()
+        return DuckDBBackend(arrow_views=arrow_views)
     if engine == "spark":
         return SparkBackend(spark_master)
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

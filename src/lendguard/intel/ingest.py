@@ -8,6 +8,7 @@ column; nothing is written by the caller in that case.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +82,10 @@ def _diagnose(path: Path) -> InputError:
     return _ragged_row(path)
 
 
-def _read(path: Path) -> pa.Table:
-    """Every cell of ``path`` as text (empty string for an empty cell)."""
+def _read(path: Path, wanted: Sequence[str] | None = None) -> pa.Table:
+    """The cells of ``path`` as text (empty string for an empty cell): every column, or the ``wanted``
+    ones present in the header (the others are still parsed, so a ragged row is still an error, but
+    never converted)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None)
@@ -96,7 +99,9 @@ def _read(path: Path) -> pa.Table:
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                include_columns=[name for name in header if name in wanted] if wanted is not None else None,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -134,7 +139,7 @@ def _empty(spec: FileSpec) -> pa.Table:
 
 def read_file(path: Path, spec: FileSpec) -> pa.Table:
     """One contract file as a typed table with a ``row_id`` column (evidence reference)."""
-    table = _read(path)
+    table = _read(path, [c.name for c in spec.columns])
     missing = [c.name for c in spec.columns if c.name not in table.column_names]
     if missing:
         raise InputError(path.name, 1, missing[0], "required column is missing from the header")

@@ -30,7 +30,7 @@ def detect_directory(
     note = progress or (lambda _m: None)
     note("reading and validating input files")
     tables = read_input(directory)
-    backend = make_backend(engine, spark_master=spark_master)
+    backend = make_backend(engine, spark_master=spark_master, arrow_views=True)
     try:
         rows = run(backend, tables, config, progress)
         return rescore(rows, config, backend.name), rows

@@ -14,7 +14,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from lendguard.intel.config_model import SIGNALS, DetectionConfig
 
@@ -26,9 +26,11 @@ def iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).astimezone(_CST).isoformat()
 
 
-@dataclass(frozen=True, order=True)
-class Evidence:
-    """One input cell an analyst can look up: file, row id (or line), column, normalised value."""
+class Evidence(NamedTuple):
+    """One input cell an analyst can look up: file, row id (or line), column, normalised value.
+
+    A named tuple: compared, hashed and sorted as a plain tuple (scoring sorts many of them).
+    """
 
     file: str
     row_id: str

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,22 +96,33 @@ def _window_keys(codes: npt.NDArray[np.uint32], first: npt.NDArray[np.int64], k:
 
 
 def _window_text(key: Any, k: int) -> str:
-    if isinstance(key, np.void):
-        return key.tobytes().decode("utf-32-le")
+    if isinstance(key, bytes):
+        return key.decode("utf-32-le")
     value = int(key)
     return "".join(chr((value >> (21 * (k - 1 - i))) & 0x1FFFFF) for i in range(k))
 
 
-def _tokens(texts: Sequence[str], k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
+Factorize = Callable[[npt.NDArray[np.uint64]], tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]]
+
+
+def unique_inverse(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct keys and each key's index among them (NumPy: a sort; callers may pass a hash-based one)."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, inverse.astype(np.int64).ravel()
+
+
+def _tokens(
+    texts: Sequence[str], k: int, factorize: Factorize = unique_inverse
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
     """Every text's shingles as ids into a vocabulary: (ids, shingle count per text, vocabulary)."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     counts = np.where(lengths >= k, lengths - k + 1, 0)
     first = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
-    unique, inverse = np.unique(_window_keys(codes, first, k), return_inverse=True)
-    vocabulary = [_window_text(u, k) for u in unique]
-    ids = inverse.astype(np.int64).ravel()
+    keys = _window_keys(codes, first, k)
+    unique, ids = factorize(keys) if keys.dtype == np.uint64 else unique_inverse(keys)
+    vocabulary = [_window_text(u, k) for u in unique.tolist()]
     short = np.flatnonzero((lengths > 0) & (lengths < k))
     if short.size:  # rare: a text shorter than k is one shingle, itself
         extra = {text: len(vocabulary) + j for j, text in enumerate(dict.fromkeys(texts[int(i)] for i in short))}
@@ -125,13 +136,15 @@ def _tokens(texts: Sequence[str], k: int) -> tuple[npt.NDArray[np.int64], npt.ND
     return ids, counts, vocabulary
 
 
-def signatures(texts: Sequence[str], params: TemplateParams) -> npt.NDArray[np.uint32]:
+def signatures(
+    texts: Sequence[str], params: TemplateParams, factorize: Factorize = unique_inverse
+) -> npt.NDArray[np.uint32]:
     """MinHash signature (one row per folded text, ``bands * rows`` columns), equal to datasketch's."""
     perms = params.bands * params.rows
     out = np.full((len(texts), perms), _MAX32, dtype=np.uint32)  # an empty set keeps the maximum
     if not texts:
         return out
-    ids, counts, vocabulary = _tokens(texts, params.shingle)
+    ids, counts, vocabulary = _tokens(texts, params.shingle, factorize)
     hashes = _fmix32(np.fromiter((_sha1_32(t) for t in vocabulary), dtype=np.uint32, count=len(vocabulary)))
     a, b = permutations(params)
     present = np.flatnonzero(counts > 0)
@@ -173,9 +186,11 @@ def similar_pairs(sig: npt.NDArray[np.uint32], params: TemplateParams) -> npt.ND
         codes.append(_bucket_pairs(sig[:, band * params.rows : (band + 1) * params.rows]))
     pairs = np.unique(np.concatenate(codes))
     left, right = pairs // n, pairs % n
-    equal = np.zeros(len(pairs), dtype=np.int64)
-    for j in range(perms):  # column by column: no (pairs x perms) temporary
-        equal += sig[left, j] == sig[right, j]
+    equal = np.empty(len(pairs), dtype=np.int64)
+    chunk = 1 << 18  # bounded temporaries: (chunk x perms) booleans
+    for start in range(0, len(pairs), chunk):
+        end = start + chunk
+        equal[start:end] = (sig[left[start:end]] == sig[right[start:end]]).sum(axis=1)
     keep = equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
     return np.stack([left[keep], right[keep]], axis=1)
 
@@ -210,8 +225,13 @@ def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
     return cluster_normalised([normalise_text(t) for t in texts], params)
 
 
-def cluster_normalised(normalised: Sequence[str], params: TemplateParams) -> list[int]:
-    """:func:`cluster_texts` on texts already passed through :func:`normalise_text` (or an equivalent)."""
+def cluster_normalised(
+    normalised: Sequence[str], params: TemplateParams, factorize: Factorize = unique_inverse
+) -> list[int]:
+    """:func:`cluster_texts` on texts already passed through :func:`normalise_text` (or an equivalent).
+
+    ``factorize`` finds the distinct shingles (see :func:`unique_inverse`); the result does not depend on it.
+    """
     labels = np.full(len(normalised), -1, dtype=np.int64)
     eligible = np.fromiter((len(t) >= params.min_chars for t in normalised), dtype=bool, count=len(normalised))
     chosen = np.flatnonzero(eligible)
@@ -221,7 +241,7 @@ def cluster_normalised(normalised: Sequence[str], params: TemplateParams) -> lis
     # other row, so components over distinct signatures are the components over all texts
     index: dict[str, int] = {}
     text_of = np.fromiter((index.setdefault(normalised[int(i)], len(index)) for i in chosen), np.int64, len(chosen))
-    sig = signatures(list(index), params)
+    sig = signatures(list(index), params, factorize)
     rows, sig_of = np.unique(sig, axis=0, return_inverse=True)
     root = components(len(rows), similar_pairs(rows, params))[sig_of.ravel()][text_of]
     # label = the first text of each component; components of one text stay unlabelled
