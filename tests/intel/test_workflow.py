@@ -56,11 +56,12 @@ def test_roles(client: TestClient, loaded: tuple[Tenant, Tenant]) -> None:
     a, _ = loaded
     ring = _ring_id(client, a)
     assert client.get("/v1/intel/rings", headers=a.headers(Role.COLLECTOR)).status_code == 403
-    assert client.get(f"/v1/intel/rings/{ring}", headers=a.headers(Role.REGULATOR)).status_code == 200
-    r = client.post(
-        f"/v1/intel/rings/{ring}/decision", json={"status": "confirmed", "note": "x"}, headers=a.headers(Role.REGULATOR)
-    )
-    assert r.status_code == 403
+    for role in (Role.REGULATOR, Role.COMPLIANCE):
+        assert client.get(f"/v1/intel/rings/{ring}", headers=a.headers(role)).status_code == 200
+        r = client.post(
+            f"/v1/intel/rings/{ring}/decision", json={"status": "confirmed", "note": "x"}, headers=a.headers(role)
+        )
+        assert r.status_code == 403  # only analysts decide
 
 
 def test_confirm_then_export_every_record(
