@@ -21,6 +21,7 @@ from lendguard.collections.screening.statistical import (
     FORMAT,
     MODEL_FILE,
     RULE_ID,
+    SCALE,
     InsultModel,
     WithInsultModel,
     augment,
@@ -144,7 +145,7 @@ def test_fold_keeps_offsets_and_the_format_is_checked() -> None:
         InsultModel.from_json(json.dumps({"format": "other", "ngrams": [1, 2, 3], "weights": {}}))
     with pytest.raises(ValueError, match="n-grams"):
         InsultModel.from_json(json.dumps({"format": FORMAT, "ngrams": [1, 2], "weights": {}}))
-    tiny = InsultModel({"傻": 3.0, "好": -3.0}, bias=0.0, threshold=1.0)
+    tiny = InsultModel({"傻": 3 * SCALE, "好": -3 * SCALE}, bias=0.0, threshold=1.0)
     assert tiny.flags("傻") and not tiny.flags("好") and not tiny.flags("")
     assert tiny.best_span("你好，傻子。") == (3, 5)
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from typing import Protocol
 
 from lendguard.collections.screening.model import Category, Finding, ScreenResult, Verdict
@@ -31,6 +32,9 @@ FORMAT = "lendguard.insult-ngram-lr/1"
 NGRAMS: tuple[int, ...] = (1, 2, 3)
 RULE_ID = "stat.insult"
 MODEL_FILE = "insult_model.json"
+# Weights are shipped rounded to 5 decimals and held as integers in units of 1e-5: their sum is exact,
+# so a score does not depend on the (hash-randomised) order in which a set of n-grams is walked.
+SCALE = 100_000
 
 # One character for one character, so n-gram positions are offsets into the original text.
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -48,20 +52,19 @@ def fold(text: str) -> str:
 
 
 def grams(folded: str) -> set[str]:
-    """The distinct character n-grams (n in :data:`NGRAMS`) of an already folded text."""
-    out: set[str] = set(folded)
+    """The distinct character 1-, 2- and 3-grams (:data:`NGRAMS`) of an already folded text."""
     length = len(folded)
-    for n in NGRAMS:
-        if n > 1:
-            out.update(folded[i : i + n] for i in range(length - n + 1))
-    return out
+    return {*folded, *(folded[i : i + 2] for i in range(length - 1)), *(folded[i : i + 3] for i in range(length - 2))}
 
 
 @dataclass(frozen=True)
 class InsultModel:
-    """Weights of the n-gram logistic regression and the logit threshold chosen on held-out data."""
+    """Weights of the n-gram logistic regression and the logit threshold chosen on held-out data.
 
-    weights: dict[str, float]
+    ``weights`` are integers in units of ``1 / SCALE``.
+    """
+
+    weights: dict[str, int]
     bias: float
     threshold: float
 
@@ -73,7 +76,7 @@ class InsultModel:
             raise ValueError(f"insult model: format {raw.get('format')!r}, expected {FORMAT!r}")
         if tuple(raw.get("ngrams", ())) != NGRAMS:
             raise ValueError(f"insult model: n-grams {raw.get('ngrams')!r}, this scorer computes {list(NGRAMS)}")
-        weights = {str(g): float(w) for g, w in raw["weights"].items()}
+        weights = {str(g): round(float(w) * SCALE) for g, w in raw["weights"].items()}
         return cls(weights=weights, bias=float(raw["bias"]), threshold=float(raw["threshold"]))
 
     def logit(self, text: str) -> float:
@@ -81,8 +84,7 @@ class InsultModel:
         gs = grams(fold(text))
         if not gs:
             return self.bias
-        get = self.weights.get
-        return self.bias + math.fsum(get(g, 0.0) for g in gs) / math.sqrt(len(gs))
+        return self.bias + sum(map(self.weights.get, gs, repeat(0))) / SCALE / math.sqrt(len(gs))
 
     def probability(self, text: str) -> float:
         """The model's probability that ``text`` is offensive."""
@@ -96,13 +98,13 @@ class InsultModel:
         """``(start, end)`` of the clause whose n-grams add most to the score (the whole text if one clause)."""
         folded = fold(text)
         get = self.weights.get
-        best, best_span = -math.inf, (0, len(text))
+        best, best_span = -(2**62), (0, len(text))
         start = 0
         for end_mark in [*_CLAUSE_END.finditer(folded), None]:
             end = end_mark.start() if end_mark else len(folded)
             if end > start:
                 clause = folded[start:end]
-                total = math.fsum(get(g, 0.0) for g in grams(clause))
+                total = sum(map(get, grams(clause), repeat(0)))
                 if total > best:
                     best, best_span = total, (start, end)
             start = end_mark.end() if end_mark else end
