@@ -95,7 +95,7 @@ def test_a_ring_that_grew_is_flagged_changed_and_open_again(
     _load(container, SMALL, tenant_a, tenant_b)
     [first_a] = _rings(client, tenant_a)
     [first_b] = _rings(client, tenant_b)
-    _decide(client, tenant_a, int(first_a["id"]), "dismissed", "looks benign")
+    _decide(client, tenant_a, int(first_a["id"]), "dismissed", "looks benign, agent 17012345678")
     _decide(client, tenant_b, int(first_b["id"]), "confirmed", "agent ring")
     clock.advance(days=7)
     _load(container, grown_world(tmp_path), tenant_a, tenant_b)
@@ -105,7 +105,9 @@ def test_a_ring_that_grew_is_flagged_changed_and_open_again(
     assert second_a["status"] == "open" and second_a["changed_since_decision"] is True
     carried = second_a["carryover"]
     assert carried["added"] == ["B006"] and carried["changed"] is True and carried["decided_status"] == "dismissed"
-    assert carried["from_ring"] == first_a["id"] and carried["note"] == "looks benign"
+    assert carried["from_ring"] == first_a["id"] and carried["note"] == "looks benign, agent 17012345678"
+    listed = client.get("/v1/intel/rings", headers=tenant_a.headers(Role.REGULATOR)).json()
+    assert listed[0]["carryover"]["note"] == "looks benign, agent 170****5678"  # not an investigator
     assert carried["decided_at"].endswith(("+00:00", "Z"))  # an instant, on both databases
     # tenant B's own members did not change, but the ring grew at another institution: back to review too
     [second_b] = _rings(client, tenant_b)

@@ -86,6 +86,11 @@ def mask_indicator(kind: str, value: str) -> str:
     return mask_text(value)
 
 
+def masked_carryover(carryover: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A ring's carried-over decision with contacts quoted in its note masked."""
+    return {**carryover, "note": mask_note(str(carryover.get("note", "")))} if carryover else None
+
+
 def masked_detail(detail: dict[str, Any]) -> dict[str, Any]:
     """A copy of a ring's detail with every evidence value and indicator masked (borrower ids are kept:
     they are pseudonymous)."""
@@ -97,9 +102,7 @@ def masked_detail(detail: dict[str, Any]) -> dict[str, Any]:
             for s in detail.get("signals", [])
         ],
         "decisions": [{**d, "note": mask_note(d["note"])} for d in detail.get("decisions", [])],
-        "carryover": (
-            {**detail["carryover"], "note": mask_note(detail["carryover"]["note"])} if detail.get("carryover") else None
-        ),
+        "carryover": masked_carryover(detail.get("carryover")),
         "masked": True,
     }
 

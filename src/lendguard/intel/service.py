@@ -23,6 +23,7 @@ from lendguard.intel.evidence_model import (
     PURPOSE,
     annotate_borrowers,
     fields_by_subject,
+    masked_carryover,
     masked_detail,
     note_digest,
 )
@@ -161,7 +162,10 @@ class IntelService:
                     return []
                 run_id = int(latest["id"])
             rows = repo.rings(principal.institution_id, run_id=run_id, status=status, limit=limit, offset=offset)
-        return [_summary(r) for r in rows]
+        summaries = [_summary(r) for r in rows]
+        if principal.has(*INVESTIGATORS):
+            return summaries
+        return [{**s, "carryover": masked_carryover(s["carryover"])} for s in summaries]
 
     def runs(self, principal: Principal, limit: int = 50) -> list[dict[str, Any]]:
         """The institution's detection runs, latest first (id, engine, source, ring count, time)."""
