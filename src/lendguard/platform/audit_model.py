@@ -13,7 +13,6 @@ GENESIS_HASH = "0" * 64
 # Built once: ``json.dumps`` with options constructs a new encoder per call, which dominated bulk appends.
 _DETAIL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 _escape = json.encoder.encode_basestring  # the C escaper json.dumps(..., ensure_ascii=False) uses for str
-json_string = _escape  # a str as a JSON string literal (quoted, escaped, UTF-8 kept): verify inlines it
 
 
 @dataclass(frozen=True)

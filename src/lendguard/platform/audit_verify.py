@@ -2,7 +2,8 @@
 
 ``verify`` walks each institution's chain in ``seq`` order and reports the *first* broken entry:
 
-- a gap in ``seq`` (an entry was deleted),
+- a gap in ``seq`` (an entry was deleted), or a row stored outside the numbering (seq 0, negative,
+  fractional or not a number),
 - an entry whose stored hash differs from the hash of its content (it was modified, or moved: the
   hash covers ``seq``, so swapping two entries breaks both),
 - an entry whose ``prev_hash`` is not its predecessor's hash (inserted, deleted or reordered),
@@ -10,13 +11,15 @@
   behind the log's back),
 - a checkpoint whose Ed25519 signature does not verify, or whose signed hash differs from the entry
   stored at its ``seq`` (the chain was rewritten and re-hashed after the checkpoint was signed).
+
+The database proves intact entries in bulk (``audit_verify_fast``); from the first entry it cannot
+prove, the exact walk here in Python takes over and names the break.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,13 +31,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
 from lendguard.platform.audit import chain_heads, checkpoints, institution_signing_key
-from lendguard.platform.audit_model import GENESIS_HASH, chain_hash_text, checkpoint_message, json_string
+from lendguard.platform.audit_model import GENESIS_HASH, chain_hash_text, checkpoint_message
+from lendguard.platform.audit_verify_fast import prove_range, range_where
 from lendguard.platform.db import make_engine
 from lendguard.platform.store import event_log, institutions
 
 FETCH = 20_000
 PARALLEL_MIN = 200_000
-_escape = json_string
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,12 @@ def _pg_ts(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _rows(conn: Connection, institution_id: int, lo: int = 1, hi: int | None = None) -> Iterator[tuple[Any, ...]]:
-    """Raw rows of one chain (``lo <= seq <= hi``) in seq order, as driver values."""
+def _rows(
+    conn: Connection, institution_id: int, after: int | None = None, hi: int | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Raw rows of one chain with ``after < seq <= hi`` (``None``: unbounded) in seq order, as driver values."""
     cols = "seq, at, actor, action, subject_ref, object_type, object_id, purpose, detail, prev_hash, entry_hash"
-    where = f"institution_id = {int(institution_id)} AND seq >= {int(lo)}"
-    if hi is not None:
-        where += f" AND seq <= {int(hi)}"
-    sql = f"SELECT {cols} FROM event_log WHERE {where} ORDER BY seq"
+    sql = f"SELECT {cols} FROM event_log WHERE {range_where(institution_id, after, hi)} ORDER BY seq"
     if conn.dialect.name == "sqlite":
         # The raw sqlite3 cursor: SQLAlchemy's row objects cost as much as the hashing over 1M rows.
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -115,8 +117,12 @@ class Walk:
 
 
 def walk_range(conn: Connection, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int]) -> Walk:
-    """Check seq contiguity, links and hashes of entries ``lo..hi``; collect hashes at ``wanted`` seqs."""
-    ts = _sqlite_ts if conn.dialect.name == "sqlite" else _pg_ts
+    """Check seq contiguity, links and hashes of entries ``lo..hi``; collect hashes at ``wanted`` seqs.
+
+    The range of ``lo == 1`` also holds every row stored below seq 1 (a forged entry 0 is a break).
+    The database proves what it can in bulk (``audit_verify_fast``); the exact walk below takes over
+    from the first entry it could not prove, so a break is always found and named by the same code.
+    """
     if lo == 1:
         prev = GENESIS_HASH
     else:  # the hash the first entry of the range must link to (a missing one is the previous range's break)
@@ -126,55 +132,70 @@ def walk_range(conn: Connection, institution_id: int, lo: int, hi: int | None, w
             )
         ).scalar()
         prev = str(found) if found is not None else ""
-    walk = Walk(last_seq=lo - 1, last_hash=prev)
-    expected, prefix = lo, str(institution_id)
-    sha256, esc, sqlite_text = hashlib.sha256, _escape, conn.dialect.name == "sqlite"
-    count, broken = 0, None  # locals, not attributes of ``walk``: a million rows pass through this loop
-    for seq, at, actor, action, subject, otype, oid, purpose, detail, prev_hash, stored in _rows(
-        conn, institution_id, lo, hi
-    ):
-        count += 1
-        if broken is None:
-            if seq != expected:
-                broken = Break(institution_id, expected, f"entry missing (next stored entry is {seq})")
-            elif prev_hash != prev and (prev or lo == 1):
-                reason = "prev_hash does not match the entry before it (inserted, deleted or reordered)"
-                broken = Break(institution_id, seq, reason)
-            else:
-                # Inlined ``chain_hash_text`` (same text: each field through the same C escaper, joined
-                # as a JSON array); a mismatch is confirmed with ``chain_hash_text`` itself before it is
-                # reported, so this fast path can never report a break the canonical encoding would not.
-                stamp = f"{at[:10]}T{at[11:]}Z" if sqlite_text and len(at) == 26 else ts(at)
-                text = (
-                    f'["{prefix}","{seq}","{stamp}",{esc(actor)},{esc(action)},{esc(subject or "")},'
-                    f"{esc(otype or '')},{esc(oid or '')},{esc(purpose or '')},{esc(detail)},{esc(prev_hash)}]"
-                )
-                if sha256(text.encode("utf-8")).hexdigest() != stored:
-                    fields = [
-                        prefix,
-                        str(seq),
-                        ts(at),
-                        actor,
-                        action,
-                        subject or "",
-                        otype or "",
-                        oid or "",
-                        purpose or "",
-                        detail,
-                        prev_hash,
-                    ]
-                    if chain_hash_text(fields) != stored:
-                        reason = "content does not match its hash (modified or moved)"
-                        broken = Break(institution_id, seq, reason)
-        if seq in wanted:
-            walk.at_checkpoints[seq] = stored
-        prev = stored
-        expected = seq + 1
-    walk.count, walk.first_break = count, broken
-    walk.last_seq, walk.last_hash = expected - 1, prev
+    after = None if lo == 1 else lo - 1
+    proven = prove_range(conn, institution_id, after, hi, prev, wanted)
+    if proven.complete:
+        walk = Walk(count=proven.count, last_seq=proven.last_seq, last_hash=proven.last_hash)
+    else:
+        if proven.count:  # walk on after the proven prefix, linked to its last hash
+            after, prev = proven.last_seq, proven.last_hash
+        walk = _exact_walk(conn, institution_id, after, hi, prev, wanted, check_first_link=bool(prev) or lo == 1)
+        walk.count += proven.count
+    walk.at_checkpoints.update(proven.at_checkpoints)
     if hi is not None and walk.first_break is None and walk.last_seq < hi:
         walk.first_break = Break(institution_id, walk.last_seq + 1, "entry missing (deleted)")
     return walk
+
+
+def _exact_walk(
+    conn: Connection,
+    institution_id: int,
+    after: int | None,
+    hi: int | None,
+    prev: str,
+    wanted: frozenset[int],
+    *,
+    check_first_link: bool,
+) -> Walk:
+    """The walk in Python over entries ``after < seq <= hi``: the reference that names the first break."""
+    ts = _sqlite_ts if conn.dialect.name == "sqlite" else _pg_ts
+    walk = Walk()
+    expected, prefix = (after or 0) + 1, str(institution_id)
+    count, broken = 0, None  # locals, not attributes of ``walk``: many rows may pass through this loop
+    for row in _rows(conn, institution_id, after, hi):
+        seq, prev_hash, stored = row[0], row[9], row[10]
+        count += 1
+        if broken is None:
+            if seq != expected:
+                reason = (
+                    f"entry missing (next stored entry is {seq})"
+                    if isinstance(seq, int) and seq > expected
+                    else f"unexpected entry (stored with seq {seq!r})"
+                )
+                broken = Break(institution_id, expected, reason)
+            elif prev_hash != prev and (prev or check_first_link):
+                reason = "prev_hash does not match the entry before it (inserted, deleted or reordered)"
+                broken = Break(institution_id, seq, reason)
+            elif not _content_matches(prefix, row, ts):
+                broken = Break(institution_id, seq, "content does not match its hash (modified or moved)")
+        if seq in wanted:
+            walk.at_checkpoints[seq] = stored
+        prev = stored
+        if isinstance(seq, int):  # a tampered row may hold anything in seq; it is a break already
+            expected = seq + 1
+    walk.count, walk.first_break = count, broken
+    walk.last_seq, walk.last_hash = expected - 1, prev
+    return walk
+
+
+def _content_matches(prefix: str, row: tuple[Any, ...], ts: Callable[[Any], str]) -> bool:
+    """Whether a stored row (as ``_rows`` yields it) hashes to its stored hash under the canonical encoding."""
+    seq, at, actor, action, subject, otype, oid, purpose, detail, prev_hash, stored = row
+    try:
+        fields = [prefix, str(seq), ts(at), actor, action, subject or "", otype or "", oid or "", purpose or ""]
+        return bool(chain_hash_text([*fields, detail, prev_hash]) == stored)
+    except (TypeError, ValueError, AttributeError):  # e.g. a BLOB or a number stored in a text column
+        return False
 
 
 def _walk_in_worker(url: str, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int]) -> Walk:
@@ -189,7 +210,8 @@ def _walk_in_worker(url: str, institution_id: int, lo: int, hi: int | None, want
 def _walk(conn: Connection, institution_id: int, wanted: frozenset[int], workers: int) -> Walk:
     """Walk the whole chain, split into ``workers`` seq ranges walked in parallel processes when long."""
     top = conn.execute(sa.select(sa.func.max(event_log.c.seq)).where(event_log.c.institution_id == institution_id))
-    max_seq = int(top.scalar() or 0)
+    found = top.scalar()
+    max_seq = found if isinstance(found, int) else 0  # not a number (tampered): one serial walk
     url = conn.engine.url
     if workers <= 1 or max_seq < PARALLEL_MIN or url.database in (None, "", ":memory:"):
         return walk_range(conn, institution_id, 1, None, wanted)
