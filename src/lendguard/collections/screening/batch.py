@@ -28,7 +28,6 @@ from lendguard.collections.screening.normalise import (
     code_points,
     compact_offsets_general,
     join_spelled,
-    table_index,
     words,
     words_offsets_general,
 )
@@ -54,21 +53,28 @@ class FoldedBatch:
         self._bounds = bounds
         self.bounds: list[int] = bounds.tolist()  # message i is joined[bounds[i]:bounds[i + 1]]
         codes = code_points("".join(texts))
-        idx = table_index(codes, tables)
-        flags = tables.codes.flags[idx]  # one lookup per character; everything below reads its bits
+        size = len(tables.compact)  # code points from here on are left as they are by str.translate
+        # One lookup per character (``take`` with ``clip``: code points past the tables read the last
+        # entry, which says "kept, one character, a word character"); the rest reads its bits.
+        flags = np.take(tables.codes.flags, codes, mode="clip")
         self._flags = flags
+        self._codes = codes
+        self._size = size
         # Messages holding a character that folds to several characters take the per-message path.
         self.general: set[int] = set(self._messages_at(np.flatnonzero(flags & MULTI)).tolist())
         kept = np.flatnonzero(flags & KEEP)
-        folded = tables.codes.compact_code[idx[kept]]
-        past = codes[kept] >= len(tables.compact)  # left as they are by str.translate
+        kept_codes = np.take(codes, kept)
+        folded = np.take(tables.codes.compact_code, kept_codes, mode="clip")
+        past = kept_codes >= size
         if past.any():
-            folded[past] = codes[kept][past]
+            folded[past] = kept_codes[past]
         joined_view = folded.tobytes().decode("utf-32-le", "surrogatepass")
         view_bounds: list[int] = np.searchsorted(kept, bounds).tolist()  # kept characters before each start
         self._kept = kept
         self._view_bounds = view_bounds
         self.compact_views: list[str] = [joined_view[view_bounds[i] : view_bounds[i + 1]] for i in range(count)]
+        self._starts = np.minimum(bounds[:-1], len(flags))  # reduceat needs valid indices: see _count
+        self._empty = lengths == 0
         self.latin: list[bool] = (self._count(LATIN) > 0).tolist()
         self.cjk: list[bool] = (self._count(CJK) > 0).tolist()
         address_mark = self._count(ADDRESS_MARK) > 0
@@ -84,8 +90,6 @@ class FoldedBatch:
         hint = address_mark.copy()
         hint[first[first == last]] = True
         self.number_hint: list[bool] = hint.tolist()
-        self._codes = codes
-        self._idx = idx
         self._words_general: set[int] = set()
         self._words_keys: npt.NDArray[np.int64] | None = None  # built by the first words view asked for
         self._joined_words = ""
@@ -96,10 +100,14 @@ class FoldedBatch:
         return np.searchsorted(self._bounds, positions, side="right") - 1
 
     def _count(self, bit: int) -> npt.NDArray[np.int64]:
-        """Per message: how many of its characters carry ``bit`` (a running count cut at the bounds)."""
-        running = np.zeros(len(self._flags) + 1, dtype=np.int64)
-        np.cumsum((self._flags & bit) != 0, out=running[1:])
-        counts: npt.NDArray[np.int64] = running[self._bounds[1:]] - running[self._bounds[:-1]]
+        """Per message: how many of its characters carry ``bit``.
+
+        ``reduceat`` sums each message's slice; one zero is appended so that every start is a valid
+        index, and an empty message (whose "slice" would read one element) is set to 0.
+        """
+        present = np.append((self._flags & bit) != 0, False)
+        counts: npt.NDArray[np.int64] = np.add.reduceat(present, self._starts, dtype=np.int64)
+        counts[self._empty] = 0
         return counts
 
     def compact(self, i: int) -> str:
@@ -141,24 +149,31 @@ class FoldedBatch:
         return words_offsets_general(self.texts[i], self.tables)
 
     def _build_words(self) -> npt.NDArray[np.int64]:
-        """The words view of every message: its word characters and one space after each word."""
+        """The words view of every message: its word characters and one space after each word.
+
+        Keys (see :meth:`words_offsets`) come out sorted without a sort: position ``p`` may give
+        ``2p`` (a word character) and ``2p + 1`` (the space after a word that ends at ``p``), so the
+        keys are the set bits of the two masks interleaved.
+        """
         flags = self._flags
         bounds = self._bounds
         self._words_general = set(self._messages_at(np.flatnonzero(flags & WORDS_MULTI)).tolist())
-        word = (flags & WORD).astype(np.bool_)
-        following = np.zeros(len(word), dtype=np.bool_)  # the next character of the same message is a word's
-        following[:-1] = word[1:]
-        last = bounds[1:] - 1
-        following[last[last >= bounds[:-1]]] = False  # a message's last character has no next one
-        ends = np.flatnonzero(word & ~following) + 1  # the break (or message end) right after each word
-        keys = np.concatenate((2 * np.flatnonzero(word), 2 * ends - 1)).astype(np.int64)
-        keys.sort()
-        at = keys // 2
-        chars = np.where(
-            self._codes[at] >= len(self.tables.words), self._codes[at], self.tables.codes.words_code[self._idx[at]]
-        )
+        word = (flags & WORD) != 0
+        last = word.copy()  # a word character whose next character (in the same message) is not
+        last[:-1] &= ~word[1:]
+        ends = bounds[1:][~self._empty] - 1
+        last[ends] = word[ends]  # a message's last character has no next one
+        both = np.empty(2 * len(word), dtype=np.bool_)
+        both[0::2] = word
+        both[1::2] = last
+        keys = np.flatnonzero(both).astype(np.int64)
+        at = np.take(self._codes, keys // 2)
+        chars = np.take(self.tables.codes.words_code, at, mode="clip")
+        past = at >= self._size
+        if past.any():
+            chars[past] = at[past]
         chars[(keys & 1) == 1] = 0x20  # the space closing a word
-        self._joined_words = chars.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        self._joined_words = chars.tobytes().decode("utf-32-le", "surrogatepass")
         self._words_bounds = np.searchsorted(keys, 2 * bounds).tolist()
         self._words_keys = keys
         return keys
