@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from lendguard.collections.screening import load_screener
 from lendguard.collections.screening.batch import FoldedBatch
+from lendguard.collections.screening.detectors import _EN_ADDRESS_HINT
 from lendguard.collections.screening.engine import _NUMBER_HINT, load_base
 from lendguard.collections.screening.model import ScreenResult
 from lendguard.collections.screening.normalise import (
@@ -33,7 +34,18 @@ CHARACTERS = (
     "傻逼你這個老賴 ,.*-_|、。！？abcSBfuck1d0t@$ＡＢｎｍ１２３🔪🙂👊\u200b\u3000"
     '您的买手机\t“”"号路栋室0123456789Xㄅ㈱①ﬁß'
 )
-PIECES = ["\U00020000", "建国路88号3号楼", "110105199003071239", "6222020200000000006", "不会", "您说“", "f u c k "]
+PIECES = [
+    "12 Main",
+    "3\u3000\u3000Ｘ",
+    " A",
+    "\U00020000",
+    "建国路88号3号楼",
+    "110105199003071239",
+    "6222020200000000006",
+    "不会",
+    "您说“",
+    "f u c k ",
+]
 ALPHABET = st.sampled_from([*CHARACTERS, *PIECES])
 TEXTS = st.lists(ALPHABET, max_size=40).map("".join) | st.text(max_size=30)
 EDGE_CASES = ["", " ", "a", "ab", "你", "🔪", "\U00020000", "f u c k", "1d10t", "123", "号", "ｎｍｓｌ", "傻 逼 "]
@@ -69,6 +81,8 @@ def test_batch_views_and_offset_maps_equal_the_reference(texts: list[str]) -> No
     tables = load_base().tables
     texts = texts + EDGE_CASES
     batch = FoldedBatch(texts, tables)
+    assert batch.en_address == [_EN_ADDRESS_HINT.search(t) is not None for t in texts]
+    assert batch.number_hint == [_NUMBER_HINT.search(t) is not None for t in texts]
     for i, text in enumerate(texts):
         assert batch.compact(i) == compact(text, tables)
         assert batch.words(i) == words(text, tables)

@@ -17,11 +17,13 @@ import numpy.typing as npt
 
 from lendguard.collections.screening.normalise import (
     ADDRESS_MARK,
+    CAPITAL,
     CJK,
     DIGIT,
     KEEP,
     LATIN,
     MULTI,
+    SPACE,
     WORD,
     WORDS_MULTI,
     FoldTables,
@@ -90,6 +92,7 @@ class FoldedBatch:
         hint = address_mark.copy()
         hint[first[first == last]] = True
         self.number_hint: list[bool] = hint.tolist()
+        self.en_address: list[bool] = self._en_address(digit_at).tolist()
         self._words_general: set[int] = set()
         self._words_keys: npt.NDArray[np.int64] | None = None  # built by the first words view asked for
         self._joined_words = ""
@@ -98,6 +101,24 @@ class FoldedBatch:
     def _messages_at(self, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         """The message index of each position in the joined text."""
         return np.searchsorted(self._bounds, positions, side="right") - 1
+
+    def _en_address(self, digit_at: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+        """Per message: a digit, white space and a capital (the detectors' ``[0-9]\\s+[A-Z]`` gate)."""
+        flags = self._flags
+        found = np.zeros(len(self.texts), dtype=np.bool_)
+        capital = np.flatnonzero(flags & CAPITAL)
+        capital = capital[capital > 0]
+        capital = capital[(flags[capital - 1] & SPACE) != 0]  # white space right before the capital
+        if not len(capital) or not len(digit_at):
+            return found
+        # The last character before the capital that is not white space must be a digit of the same
+        # message: the last non-space position at or before each index, by a running maximum.
+        solid = np.where((flags & SPACE) != 0, -1, np.arange(len(flags)))
+        before = np.maximum.accumulate(solid)[capital - 1]
+        message = self._messages_at(capital)
+        ok = (before >= self._bounds[message]) & ((np.take(flags, np.maximum(before, 0)) & DIGIT) != 0)
+        found[message[ok]] = True
+        return found
 
     def _count(self, bit: int) -> npt.NDArray[np.int64]:
         """Per message: how many of its characters carry ``bit``.

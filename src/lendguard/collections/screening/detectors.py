@@ -85,19 +85,31 @@ def _finding(text: str, start: int, end: int, rule: str) -> Finding:
     return Finding(Category.PRIVACY_EXPOSURE.value, start, end, text[start:end], rule)
 
 
-def detect(text: str, view: str | None = None, origin: list[int] | None = None) -> list[Finding]:
+def detect(
+    text: str,
+    view: str | None = None,
+    origin: list[int] | None = None,
+    *,
+    digit_count: int | None = None,
+    en_address: bool | None = None,
+) -> list[Finding]:
     """Identity numbers, card numbers, SSNs and home addresses in ``text`` (original offsets).
 
     ``view``/``origin`` are the compact view and its offset map (see ``normalise``): numbers and
     Chinese addresses are looked for there, so digits split by spaces, dots or emoji are still read
-    as one number. Without a view the original text is used.
+    as one number. Without a view the original text is used. ``digit_count`` (ASCII and full-width
+    digits in ``text``) and ``en_address`` (``text`` holds a digit, white space and a capital, the
+    start of an English address) may be passed by a caller that knows them already (the batch
+    normaliser counts them for many messages at once); otherwise they are computed here.
     """
     found: list[Finding] = []
-    digit_count = len(_WIDE_DIGIT.findall(text))  # the digits of the folded text
+    if digit_count is None:
+        digit_count = len(_WIDE_DIGIT.findall(text))  # the digits of the folded text
     # Most messages carry an amount or a date and nothing else: without 15 digits (ID, card), 9 and a
     # dash (SSN), an address end mark (Chinese address) or a digit, space and capital (English
     # address) no detector below can fire, so skip the folding.
-    en_address = _EN_ADDRESS_HINT.search(text) is not None
+    if en_address is None:
+        en_address = _EN_ADDRESS_HINT.search(text) is not None
     marks = any(c in (text if view is None else view) for c in "号栋幢")
     ssn = digit_count >= 9 and "-" in text
     if digit_count < 15 and not ssn and not marks and not en_address:

@@ -295,8 +295,12 @@ class Screener:
                 if mapped is None:
                     mapped = compact_offsets(text, tables) if batch is None else batch.compact_offsets(i)
                 found.extend((f, Verdict.BLOCK) for f in detect(text, mapped[0], mapped[1]))
-            else:
+            elif batch is None:
                 found.extend((f, Verdict.BLOCK) for f in detect(text))
+            else:
+                found.extend(
+                    (f, Verdict.BLOCK) for f in detect(text, digit_count=digits, en_address=batch.en_address[i])
+                )
         if lang != "auto":
             result_lang = lang
         elif ascii_only:

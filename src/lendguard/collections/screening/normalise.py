@@ -52,6 +52,7 @@ DIGIT_RANGES = ((0x30, 0x39), (0xFF10, 0xFF19))  # ASCII and full-width digits
 ADDRESS_MARK_RANGES = tuple((ord(c), ord(c)) for c in "号號栋棟幢室")  # where a Chinese address ends
 LATIN_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A), (0x40, 0x40), (0x24, 0x24))
 CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+CAPITAL_RANGES = ((0x41, 0x5A), (0xFF38, 0xFF38))  # what may follow a house number in an English address
 
 # Bits of ``CodeTables.flags``.
 KEEP = 1  # the compact view keeps something of the character
@@ -62,6 +63,8 @@ DIGIT = 16
 ADDRESS_MARK = 32
 LATIN = 64  # a Latin letter (or a symbol the words view reads as one): the words view is needed
 CJK = 128
+SPACE = 256  # white space as regular expressions read ``\\s`` (``str.isspace``)
+CAPITAL = 512
 
 
 def char_class(ranges: tuple[tuple[int, int], ...]) -> str:
@@ -82,7 +85,7 @@ class CodeTables:
 
     compact_code: npt.NDArray[np.uint32]
     words_code: npt.NDArray[np.uint32]
-    flags: npt.NDArray[np.uint8]
+    flags: npt.NDArray[np.uint16]
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,8 @@ def code_tables(compact: list[str], words: list[str]) -> CodeTables:
     code = np.array([ord(v) if len(v) == 1 else 0 for v in compact] + [0], dtype=np.uint32)
     words_code = np.array([ord(v) if len(v) == 1 else 0 for v in words] + [0], dtype=np.uint32)
     word_char = np.array([v != " " for v in words] + [True], dtype=np.bool_)
-    flags = np.zeros(len(compact) + 1, dtype=np.uint8)
+    flags = np.zeros(len(compact) + 1, dtype=np.uint16)
+    flags[[chr(code).isspace() for code in range(len(compact))] + [False]] |= SPACE
     flags[compact_len > 0] |= KEEP
     flags[compact_len > 1] |= MULTI
     flags[word_char] |= WORD
@@ -173,6 +177,7 @@ def code_tables(compact: list[str], words: list[str]) -> CodeTables:
         (ADDRESS_MARK, ADDRESS_MARK_RANGES),
         (LATIN, LATIN_RANGES),
         (CJK, CJK_RANGES),
+        (CAPITAL, CAPITAL_RANGES),
     ):
         for low, high in ranges:
             flags[low : high + 1] |= bit
