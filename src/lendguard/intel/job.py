@@ -23,7 +23,7 @@ from lendguard.intel.config_model import DetectionConfig
 from lendguard.intel.graph_model import components
 from lendguard.intel.ingest import InputTables
 from lendguard.intel.scoring_model import RingRows, document, score_ring
-from lendguard.intel.template_model import ARROW_NOT_WORD, cluster_normalised
+from lendguard.intel.template_model import cluster_codes, fold_codes
 
 Progress = Callable[[str], None]
 
@@ -130,15 +130,29 @@ def _factorize(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], np
     return np.asarray(encoded.dictionary), np.asarray(encoded.indices).astype(np.int64)
 
 
+def _code_points(values: pa.Array) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """A string array as one array of code points (one decode of its data buffer) and per-row lengths."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1 + values.offset)
+    start, end = int(offsets[values.offset]), int(offsets[-1])
+    data = values.buffers()[2]
+    text = data.to_pybytes()[start:end].decode("utf-8") if data is not None else ""
+    codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    return codes, np.asarray(pc.utf8_length(values), dtype=np.int64)
+
+
 def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
-    """Add the ``template`` column: the complaint id heading the text's near-duplicate cluster."""
-    texts = pc.fill_null(complaints.column("text"), "")
-    folded = pc.replace_substring_regex(
-        pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC")), pattern=ARROW_NOT_WORD, replacement=""
-    )
-    ids = complaints.column("row_id").to_pylist()
-    labels = cluster_normalised(folded.to_pylist(), config.template, _factorize)
-    column = pa.array([ids[label] if label >= 0 else None for label in labels], type=pa.string())
+    """Add the ``template`` column: the complaint id heading the text's near-duplicate cluster.
+
+    Texts are folded as :func:`~lendguard.intel.template_model.normalise_text` does: NFKC and lower
+    case with Arrow compute (utf8proc, in C++), then letters and digits kept by a code-point table.
+    """
+    texts = pc.fill_null(complaints.column("text"), "").combine_chunks()
+    lowered = pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC"))
+    codes, lengths = fold_codes(*_code_points(lowered))
+    labels = cluster_codes(codes, lengths, config.template, _factorize)
+    heads = complaints.column("row_id").take(pa.array(np.maximum(labels, 0)))
+    column = pc.if_else(pa.array(labels >= 0), heads, pa.scalar(None, pa.string()))
     return complaints.append_column("template", column)
 
 

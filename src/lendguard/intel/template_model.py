@@ -16,6 +16,7 @@ MurmurHash3 32-bit finaliser) and the permutations ``a*h + b mod 2**32`` are app
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -50,11 +51,6 @@ def normalise_text(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-# The same folding as Arrow compute functions (RE2 and utf8proc run it in C++ on a whole column); the
-# job uses this, tests check that both give the same strings.
-ARROW_NOT_WORD = r"[^\p{L}\p{N}]+"
-
-
 def shingles(text: str, k: int) -> set[str]:
     """The k-grams of a folded text (a text shorter than ``k`` is its own single shingle)."""
     if len(text) < k:
@@ -80,10 +76,6 @@ def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     return h ^ (h >> _U32(16))
 
 
-def _sha1_32(token: str) -> int:
-    return int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
-
-
 def _window_keys(codes: npt.NDArray[np.uint32], first: npt.NDArray[np.int64], k: int) -> npt.NDArray[Any]:
     """One sortable key per k-gram: code points packed into a uint64 when they fit (k <= 3)."""
     if k * 21 <= 64:  # a code point has at most 21 bits
@@ -95,41 +87,76 @@ def _window_keys(codes: npt.NDArray[np.uint32], first: npt.NDArray[np.int64], k:
     return windows.view(np.dtype((np.void, 4 * k))).ravel()
 
 
-def _window_text(key: Any, k: int) -> str:
-    if isinstance(key, bytes):
-        return key.decode("utf-32-le")
-    value = int(key)
-    return "".join(chr((value >> (21 * (k - 1 - i))) & 0x1FFFFF) for i in range(k))
+def _vocabulary(unique: npt.NDArray[Any], k: int) -> list[str]:
+    """The k-gram strings of the distinct keys (unpacked back to code points in one decode)."""
+    if unique.dtype == np.uint64:
+        shifts = np.uint64(21) * np.arange(k - 1, -1, -1, dtype=np.uint64)
+        grams = ((unique[:, None] >> shifts) & np.uint64(0x1FFFFF)).astype("<u4")
+    else:
+        grams = unique.view("<u4").reshape(len(unique), k)
+    joined = grams.tobytes().decode("utf-32-le", errors="surrogatepass")
+    return [joined[i : i + k] for i in range(0, len(joined), k)]
 
 
 Factorize = Callable[[npt.NDArray[np.uint64]], tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]]
 
 
-def unique_inverse(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+def unique_inverse(keys: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
     """The distinct keys and each key's index among them (NumPy: a sort; callers may pass a hash-based one)."""
     unique, inverse = np.unique(keys, return_inverse=True)
     return unique, inverse.astype(np.int64).ravel()
 
 
+Codes = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]
+
+
+def as_codes(texts: Sequence[str]) -> Codes:
+    """Texts as one array of code points and each text's length."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    return codes, lengths
+
+
+@functools.cache
+def _alnum_bmp() -> npt.NDArray[np.bool_]:
+    return np.array([chr(c).isalnum() for c in range(0x10000)], dtype=bool)
+
+
+def fold_codes(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -> Codes:
+    """Keep the letters and digits (``str.isalnum``) of NFKC-folded, lower-cased texts: the last step
+    of :func:`normalise_text`, on code points."""
+    keep = np.zeros(len(codes), dtype=bool)
+    bmp = codes < 0x10000
+    keep[bmp] = _alnum_bmp()[codes[bmp]]
+    astral = np.flatnonzero(~bmp)
+    if astral.size:  # rare: decide each distinct code point above the BMP in Python
+        distinct, inverse = np.unique(codes[astral], return_inverse=True)
+        keep[astral] = np.array([chr(int(c)).isalnum() for c in distinct], dtype=bool)[inverse.ravel()]
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    return codes[keep], np.bincount(owner[keep], minlength=len(lengths)).astype(np.int64)
+
+
 def _tokens(
-    texts: Sequence[str], k: int, factorize: Factorize = unique_inverse
+    codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64], k: int, factorize: Factorize = unique_inverse
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
     """Every text's shingles as ids into a vocabulary: (ids, shingle count per text, vocabulary)."""
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     counts = np.where(lengths >= k, lengths - k + 1, 0)
     first = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
     keys = _window_keys(codes, first, k)
     unique, ids = factorize(keys) if keys.dtype == np.uint64 else unique_inverse(keys)
-    vocabulary = [_window_text(u, k) for u in unique.tolist()]
+    vocabulary = _vocabulary(unique, k)
     short = np.flatnonzero((lengths > 0) & (lengths < k))
     if short.size:  # rare: a text shorter than k is one shingle, itself
-        extra = {text: len(vocabulary) + j for j, text in enumerate(dict.fromkeys(texts[int(i)] for i in short))}
+        texts = {
+            int(i): codes[starts[i] : starts[i] + lengths[i]].tobytes().decode("utf-32-le", errors="surrogatepass")
+            for i in short
+        }
+        extra = {text: len(vocabulary) + j for j, text in enumerate(dict.fromkeys(texts.values()))}
         vocabulary += list(extra)
         per_text = np.split(ids, np.cumsum(counts)[:-1])
-        for i in short:
-            per_text[i] = np.array([extra[texts[int(i)]]], dtype=np.int64)
+        for i, text in texts.items():
+            per_text[i] = np.array([extra[text]], dtype=np.int64)
         counts = counts.copy()
         counts[short] = 1
         ids = np.concatenate(per_text)
@@ -140,12 +167,26 @@ def signatures(
     texts: Sequence[str], params: TemplateParams, factorize: Factorize = unique_inverse
 ) -> npt.NDArray[np.uint32]:
     """MinHash signature (one row per folded text, ``bands * rows`` columns), equal to datasketch's."""
+    return code_signatures(*as_codes(texts), params, factorize)
+
+
+def code_signatures(
+    codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64], params: TemplateParams, factorize: Factorize
+) -> npt.NDArray[np.uint32]:
+    """:func:`signatures` of texts given as code points (see :func:`as_codes`)."""
     perms = params.bands * params.rows
-    out = np.full((len(texts), perms), _MAX32, dtype=np.uint32)  # an empty set keeps the maximum
-    if not texts:
+    out = np.full((len(lengths), perms), _MAX32, dtype=np.uint32)  # an empty set keeps the maximum
+    if not len(lengths):
         return out
-    ids, counts, vocabulary = _tokens(texts, params.shingle, factorize)
-    hashes = _fmix32(np.fromiter((_sha1_32(t) for t in vocabulary), dtype=np.uint32, count=len(vocabulary)))
+    ids, counts, vocabulary = _tokens(codes, lengths, params.shingle, factorize)
+    sha1 = hashlib.sha1
+    hashes = _fmix32(
+        np.fromiter(
+            (int.from_bytes(sha1(t.encode("utf-8")).digest()[:4], "little") for t in vocabulary),
+            dtype=np.uint32,
+            count=len(vocabulary),
+        )
+    )
     a, b = permutations(params)
     present = np.flatnonzero(counts > 0)
     if not present.size:
@@ -178,21 +219,48 @@ def similar_pairs(sig: npt.NDArray[np.uint32], params: TemplateParams) -> npt.ND
     Exactly ``MinHashLSH(params=(bands, rows)).query`` filtered by ``MinHash.jaccard``: every pair in
     a shared bucket is checked, not only pairs with the bucket's first member.
     """
-    n, perms = sig.shape
+    n = len(sig)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     codes: list[npt.NDArray[np.int64]] = []
     for band in range(params.bands):
         codes.append(_bucket_pairs(sig[:, band * params.rows : (band + 1) * params.rows]))
     pairs = np.unique(np.concatenate(codes))
-    left, right = pairs // n, pairs % n
+    both = np.stack([pairs // n, pairs % n], axis=1)
+    return both[_verified(sig, both, params)]
+
+
+def _verified(
+    sig: npt.NDArray[np.uint32], pairs: npt.NDArray[np.int64], params: TemplateParams
+) -> npt.NDArray[np.bool_]:
+    """Which pairs (rows of ``pairs``) have an estimated Jaccard similarity >= ``params.similarity``."""
+    perms = sig.shape[1]
     equal = np.empty(len(pairs), dtype=np.int64)
     chunk = 1 << 18  # bounded temporaries: (chunk x perms) booleans
     for start in range(0, len(pairs), chunk):
-        end = start + chunk
-        equal[start:end] = (sig[left[start:end]] == sig[right[start:end]]).sum(axis=1)
-    keep = equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
-    return np.stack([left[keep], right[keep]], axis=1)
+        part = pairs[start : start + chunk]
+        equal[start : start + chunk] = (sig[part[:, 0]] == sig[part[:, 1]]).sum(axis=1)
+    return equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
+
+
+def similar_components(sig: npt.NDArray[np.uint32], params: TemplateParams) -> npt.NDArray[np.int64]:
+    """The components of the :func:`similar_pairs` graph, labelled by their smallest row.
+
+    Band by band, a candidate pair whose rows are already connected is not checked: it could not
+    change the components. Dense clusters (many texts in one bucket) then cost one band, not eight.
+    """
+    n = len(sig)
+    label = np.arange(n, dtype=np.int64)
+    for band in range(params.bands):
+        codes = _bucket_pairs(sig[:, band * params.rows : (band + 1) * params.rows])
+        pairs = np.stack([codes // n, codes % n], axis=1)
+        pairs = pairs[label[pairs[:, 0]] != label[pairs[:, 1]]]
+        if not len(pairs):
+            continue
+        joined = pairs[_verified(sig, pairs, params)]
+        if len(joined):
+            label = components(n, label[joined])[label]
+    return label
 
 
 def components(n: int, pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -228,22 +296,28 @@ def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
 def cluster_normalised(
     normalised: Sequence[str], params: TemplateParams, factorize: Factorize = unique_inverse
 ) -> list[int]:
-    """:func:`cluster_texts` on texts already passed through :func:`normalise_text` (or an equivalent).
+    """:func:`cluster_texts` on texts already passed through :func:`normalise_text` (or an equivalent)."""
+    return cluster_codes(*as_codes(normalised), params, factorize).tolist()
+
+
+def cluster_codes(
+    codes: npt.NDArray[np.uint32],
+    lengths: npt.NDArray[np.int64],
+    params: TemplateParams,
+    factorize: Factorize = unique_inverse,
+) -> npt.NDArray[np.int64]:
+    """:func:`cluster_normalised` of folded texts given as code points (see :func:`as_codes`).
 
     ``factorize`` finds the distinct shingles (see :func:`unique_inverse`); the result does not depend on it.
     """
-    labels = np.full(len(normalised), -1, dtype=np.int64)
-    eligible = np.fromiter((len(t) >= params.min_chars for t in normalised), dtype=bool, count=len(normalised))
+    labels = np.full(len(lengths), -1, dtype=np.int64)
+    eligible = lengths >= params.min_chars
     chosen = np.flatnonzero(eligible)
     if len(chosen) < 2:
-        return labels.tolist()
-    # equal texts have equal signatures; and rows with equal signatures relate identically to every
-    # other row, so components over distinct signatures are the components over all texts
-    index: dict[str, int] = {}
-    text_of = np.fromiter((index.setdefault(normalised[int(i)], len(index)) for i in chosen), np.int64, len(chosen))
-    sig = signatures(list(index), params, factorize)
-    rows, sig_of = np.unique(sig, axis=0, return_inverse=True)
-    root = components(len(rows), similar_pairs(rows, params))[sig_of.ravel()][text_of]
+        return labels
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    sig = code_signatures(codes[eligible[owner]], lengths[chosen], params, factorize)
+    root = similar_components(sig, params)
     # label = the first text of each component; components of one text stay unlabelled
     order = np.argsort(root, kind="stable")
     sorted_root = root[order]
@@ -253,4 +327,4 @@ def cluster_normalised(
     first = chosen[order[head]]  # stable sort: the first eligible text of each component
     member = size[group] >= 2
     labels[chosen[order[member]]] = first[group[member]]
-    return labels.tolist()
+    return labels
