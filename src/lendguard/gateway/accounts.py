@@ -103,6 +103,9 @@ class Accounts:
         self.signer = signer
         self.defaults = defaults
         self._institutions: dict[int, dict[str, Any]] = {}
+        # Lender institution -> (expiry, its client rows): the query fast path's cache, dropped on any
+        # change made through this process (others age out; the charge re-checks what matters).
+        self._serving: dict[int, tuple[float, list[dict[str, Any]]]] = {}
 
     # -- helpers ------------------------------------------------------------------------------------
     def _institution(self, institution_id: int) -> dict[str, Any]:
@@ -219,7 +222,9 @@ class Accounts:
                 object_id=str(client_id),
                 detail={"ref": ref, "lender": lender_code},
             )
-            return public_client(repo.client(principal.institution_id, client_id))
+            row = repo.client(principal.institution_id, client_id)
+        self._serving.clear()
+        return public_client(row)
 
     def clients(self, principal: Principal) -> list[dict[str, Any]]:
         """The bureau's clients (bureau staff) or the client records serving the lender (its gateway_client
@@ -268,7 +273,8 @@ class Accounts:
                 object_id=str(client_id),
                 detail={"amount": fen_to_yuan(fen)},
             )
-            return public_client(row)
+        self._serving.clear()
+        return public_client(row)
 
     def set_suspended(self, principal: Principal, client_id: int, suspended: bool, reason: str = "") -> dict[str, Any]:
         """Suspend a client (its queries are refused with the reason) or reinstate it. Compliance only."""
@@ -295,4 +301,6 @@ class Accounts:
                 object_id=str(client_id),
                 detail={"reason": reason},
             )
-            return public_client(repo.client(principal.institution_id, client_id))
+            row = repo.client(principal.institution_id, client_id)
+        self._serving.clear()
+        return public_client(row)

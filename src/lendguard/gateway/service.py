@@ -10,6 +10,7 @@ UPDATE`` on PostgreSQL; on SQLite the gateway's writer queue and ``BEGIN IMMEDIA
 
 from __future__ import annotations
 
+import time
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
@@ -26,6 +27,7 @@ from lendguard.gateway.model import (
     REFUSAL_STATUS,
     AuthorisationState,
     Claims,
+    Contract,
     QueryRequest,
     RateWindow,
     Refusal,
@@ -45,6 +47,9 @@ from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
 from lendguard.platform.model import Conflict, PermissionDenied, Principal, Role, require
 from lendguard.platform.service import TenancyService
+
+# How long the fast path reuses a lender's client rows (contract terms only; see ``_serving_client``).
+CLIENT_CACHE_SECONDS = 1.0
 
 
 class QueryRefused(Exception):
@@ -111,6 +116,8 @@ class GatewayService(Detection):
         # SQLite has one writer at a time: queue the gateway's writers (threads and worker processes)
         # without its sleeping busy handler. PostgreSQL queues on the client's row lock.
         self._writers: AbstractContextManager[Any] = writer_queue(engine)
+        # SQLite reads outside the writer queue (WAL snapshot); PostgreSQL reads in the one transaction.
+        self._read_apart = engine.dialect.name == "sqlite"
 
     # -- the query ----------------------------------------------------------------------------------
     def query(
@@ -169,65 +176,117 @@ class GatewayService(Detection):
         request: QueryRequest,
         idempotency_key: str | None,
     ) -> QueryResult | None:
-        """The common case in two short transactions; None when anything refuses or races.
+        """The common case with few statements and short locks; None when anything refuses or races.
 
-        Every check that needs no lock reads in a read transaction (on SQLite a WAL snapshot that
-        takes no write lock). The write transaction then charges with one conditional UPDATE that
-        re-checks suspension, balance, rate windows and tier, counts the use (conditional), inserts
-        the query line (nothing when the idempotency key is taken) and writes the ledger and audit
-        lines. Anything unexpected rolls all of it back and returns None: the caller then runs
-        the locked path, which decides again and logs the refusal with its reason.
+        The checks that need no lock read first: on SQLite in a read transaction of their own (a WAL
+        snapshot that takes no write lock), on PostgreSQL at the start of the one transaction (reads
+        lock nothing there). The writes then charge with one conditional UPDATE that re-checks
+        suspension, balance, rate windows and tier, count the use (conditional: the authorisation's
+        existence, revocation and remaining uses are decided here, not by a prior read), insert the
+        query line (nothing when the idempotency key is taken) and write the ledger and audit lines.
+        Anything unexpected rolls all of it back and returns None: the caller then runs the locked
+        path, which decides again and logs the refusal with its reason.
         """
         now = self.clock.now()
-        with self.engine.connect() as conn, conn.execution_options(read_only=True).begin():
-            repo = GatewayRepository(conn)
-            client = self._client_for(repo, principal, claims)
-            bureau_id = int(client["institution_id"])
-            if token_bureau != bureau_id:
-                return None
-            client["lender_code"], client["bureau_code"] = lender_code, claims.bureau
-            if self._check(conn, client, claims, request, now) is not None:
-                return None
-            answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
-        if answer is None:
-            return None
-        contract = client_contract(client, self.defaults)
-        topup_fen = int(client["topup_total_fen"])
-        tier = price_for(contract.tiers, request.product, Decimal(topup_fen) / 100)
-        price_fen, tier_label = int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}"
-        query_ref = uuid.uuid4().hex[:20]
-        line = self._query_line(client, request, claims, query_ref, idempotency_key, now)
-        line.update(outcome="answered", reason=None, price_fen=price_fen, tier=tier_label, response=answer)
         try:
-            with self._writers, self.engine.begin() as conn:
-                repo = GatewayRepository(conn)
-                # Locks in the order of the locked path (client row, authorisation, idempotency key,
-                # chain head), so the two paths never deadlock on PostgreSQL.
-                balance_after = repo.charge_within_limits(
-                    bureau_id,
-                    int(client["id"]),
-                    price_fen,
-                    topup_total_fen=topup_fen,
-                    windows=window_starts(now),
-                    limits=(contract.rate_per_second, contract.rate_per_day),
-                )
-                if balance_after is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
-                    raise _TakeLockedPath
-                if not repo.add_query_once(bureau_id, line):
-                    raise _TakeLockedPath  # a retry: the locked path replays the first outcome
-                self._ledger_and_audit(conn, principal, client, line, balance_after, now)
+            if self._read_apart:
+                with self.engine.connect() as conn, conn.execution_options(read_only=True).begin():
+                    ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                with self._writers, self.engine.begin() as conn:
+                    return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
+            with self.engine.begin() as conn:
+                ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
         except _TakeLockedPath:
             return None
+
+    def _prepare(
+        self,
+        conn: Connection,
+        principal: Principal,
+        claims: Claims,
+        token_bureau: int | None,
+        lender_code: str,
+        request: QueryRequest,
+        now: datetime,
+    ) -> _Ready:
+        """The fast path's reads: client (cached), checks, consent and the answer, then the price."""
+        client = dict(self._serving_client(conn, principal, claims))
+        bureau_id = int(client["institution_id"])
+        if token_bureau != bureau_id:
+            raise _TakeLockedPath
+        client["lender_code"], client["bureau_code"] = lender_code, claims.bureau
+        # Uses and revocation are left to the conditional UPDATE of the write phase.
+        if self._check(conn, client, claims, request, now, AuthorisationState(uses=0, revoked_at=None)):
+            raise _TakeLockedPath
+        answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
+        if answer is None:
+            raise _TakeLockedPath
+        contract = client_contract(client, self.defaults)
+        tier = price_for(contract.tiers, request.product, Decimal(client["topup_total_fen"]) / 100)
+        return _Ready(client, contract, answer, int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}")
+
+    def _charge_and_record(
+        self,
+        conn: Connection,
+        principal: Principal,
+        ready: _Ready,
+        claims: Claims,
+        request: QueryRequest,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> QueryResult:
+        """The fast path's writes, in the lock order of the locked path (client row, authorisation,
+        idempotency key, chain head), so the two paths never deadlock on PostgreSQL."""
+        client, price_fen = ready.client, ready.price_fen
+        bureau_id = int(client["institution_id"])
+        repo = GatewayRepository(conn)
+        balance_after = repo.charge_within_limits(
+            bureau_id,
+            int(client["id"]),
+            price_fen,
+            topup_total_fen=int(client["topup_total_fen"]),
+            windows=window_starts(now),
+            limits=(ready.contract.rate_per_second, ready.contract.rate_per_day),
+        )
+        if balance_after is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
+            raise _TakeLockedPath
+        line = self._query_line(client, request, claims, uuid.uuid4().hex[:20], idempotency_key, now)
+        line.update(outcome="answered", reason=None, price_fen=price_fen, tier=ready.tier_label, response=ready.answer)
+        if not repo.add_query_once(bureau_id, line):
+            raise _TakeLockedPath  # a retry: the locked path replays the first outcome
+        self._ledger_and_audit(conn, principal, client, line, balance_after, now)
         return QueryResult(
-            query_ref,
+            line["ref"],
             client["ref"],
             request.borrower_ref,
             request.product.value,
             request.purpose.value,
             fen_to_yuan(price_fen),
             fen_to_yuan(balance_after),
-            answer,
+            ready.answer,
         )
+
+    def _serving_client(self, conn: Connection, principal: Principal, claims: Claims) -> dict[str, Any]:
+        """The client row the caller acts as, cached for ``CLIENT_CACHE_SECONDS``.
+
+        Only its contract (purposes, channels, tiers, limits) is used from the cache: the charge
+        re-checks status and top-up total in SQL, so a stale entry can only send a query to the
+        locked path, never answer one that should be refused.
+        """
+        key = principal.institution_id
+        hit = self._serving.get(key)
+        if hit is None or hit[0] <= time.monotonic():
+            hit = self._serving[key] = (
+                time.monotonic() + CLIENT_CACHE_SECONDS,
+                GatewayRepository(conn).clients_of_lender(key),
+            )
+        serving = hit[1]
+        if len(serving) > 1:
+            serving = [c for c in serving if c["ref"] == claims.client_ref] or serving[:1]
+        if not serving:
+            raise PermissionDenied("this institution is not a client of the gateway")
+        return serving[0]
 
     def _decide(
         self,
@@ -390,13 +449,21 @@ class GatewayService(Detection):
         return serving[0]
 
     def _check(
-        self, conn: Connection, client: dict[str, Any], claims: Claims, request: QueryRequest, now: datetime
+        self,
+        conn: Connection,
+        client: dict[str, Any],
+        claims: Claims,
+        request: QueryRequest,
+        now: datetime,
+        state: AuthorisationState | None = None,
     ) -> Refusal | None:
+        """The first refusal of the checks that need no lock (``state``: the authorisation's, else read)."""
         bureau_id = int(client["institution_id"])
-        row = GatewayRepository(conn).authorisation(bureau_id, claims.authorisation_id)
-        if row is None:
-            return Refusal.UNKNOWN_AUTHORISATION
-        state = AuthorisationState(uses=int(row["uses"]), revoked_at=aware(row["revoked_at"]))
+        if state is None:
+            row = GatewayRepository(conn).authorisation(bureau_id, claims.authorisation_id)
+            if row is None:
+                return Refusal.UNKNOWN_AUTHORISATION
+            state = AuthorisationState(uses=int(row["uses"]), revoked_at=aware(row["revoked_at"]))
         refusal = check_query(client_contract(client, self.defaults), claims, state, request, now)
         if refusal is not None:
             return refusal
@@ -459,6 +526,17 @@ class GatewayService(Detection):
             dict(earlier["response"] or {}),
             replayed=True,
         )
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """What the fast path read and priced before it writes."""
+
+    client: dict[str, Any]
+    contract: Contract
+    answer: dict[str, Any]
+    price_fen: int
+    tier_label: str
 
 
 class _TakeLockedPath(Exception):
