@@ -19,7 +19,9 @@ from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import GENESIS_HASH, AuditEvent, canonical_detail, entry_hash
 from lendguard.platform.audit_verify_fast import Proven, prove_range
 from lendguard.platform.bootstrap import Container
+from lendguard.platform.db import make_engine
 from lendguard.platform.model import InstitutionKind
+from tests.conftest import EPOCH
 from tests.privacy.audit_helpers import execute
 
 SEED = "fast-path"
@@ -203,3 +205,33 @@ def test_the_databases_escape_text_like_python_for_every_character(engine: Engin
     assert len(quoted) == len(texts)
     for text, json_text in quoted:
         assert json_text == f"[{encode_basestring(text)}]"
+
+
+_walk_in_worker = audit_verify._walk_in_worker
+
+
+def _append_then_walk(url: str, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int]) -> object:
+    """A worker that sees an entry appended after the parent's snapshot was taken (a concurrent writer)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            event = AuditEvent("user:late", "personal_data.read", "B0001")
+            AuditLog(signing_seed=SEED).append(conn, institution_id, event, EPOCH + timedelta(days=1))
+    finally:
+        engine.dispose()
+    return _walk_in_worker(url, institution_id, lo, hi, wanted)
+
+
+def test_entries_appended_while_workers_walk_are_no_break(
+    container: Container, chain: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("on PostgreSQL each statement of a READ COMMITTED transaction sees a new snapshot")
+    monkeypatch.setattr(audit_verify, "PARALLEL_MIN", 5)
+    monkeypatch.setattr(audit_verify, "_walk_in_worker", _append_then_walk)
+    with container.engine.connect().execution_options(read_only=True) as conn:
+        report = audit_verify.verify(conn, SEED, chain, workers=3)
+    assert report.ok, report.breaks
+    assert report.entries == 60
+    with container.engine.connect() as conn:
+        assert audit_verify.verify(conn, SEED, chain).entries == 62  # both workers appended one

@@ -216,7 +216,9 @@ def _walk(conn: Connection, institution_id: int, wanted: frozenset[int], workers
     if workers <= 1 or max_seq < PARALLEL_MIN or url.database in (None, "", ":memory:"):
         return walk_range(conn, institution_id, 1, None, wanted)
     step = -(-max_seq // workers)
-    bounds = [(lo, min(lo + step - 1, max_seq) if lo + step <= max_seq else None) for lo in range(1, max_seq + 1, step)]
+    # The last range ends at max_seq too: a worker's snapshot starts later than the parent's, and entries
+    # appended meanwhile must not make the log look longer than the chain head the parent reads.
+    bounds = [(lo, min(lo + step - 1, max_seq)) for lo in range(1, max_seq + 1, step)]
     text = url.render_as_string(hide_password=False)
     # fork: the workers build their own engines from the URL; nothing of the parent's pool is used.
     # The parent walks the first range itself while the workers walk the others (one fork fewer).
