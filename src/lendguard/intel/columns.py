@@ -168,7 +168,13 @@ def parse(column: Column, raw: pa.Array) -> tuple[pa.Array, int | None, int | No
     empty = pc.equal(value, "")
     missing = _first(empty) if column.required else None
     if column.kind == "phone":
-        digits = pc.replace_substring_regex(value, pattern=r"[^0-9]", replacement="")
+        # the usual column holds digits only: then the two regular expressions below have nothing to do
+        plain = pc.fill_null(pc.or_(pc.ascii_is_decimal(value), empty), False)
+        if pc.all(plain).as_py() is not False:
+            digits, chars_ok = value, pa.scalar(True)
+        else:
+            digits = pc.replace_substring_regex(value, pattern=r"[^0-9]", replacement="")
+            chars_ok = pc.match_substring_regex(value, _PHONE_CHARS)
         has_0086 = pc.starts_with(digits, "0086")
         has_86 = pc.and_(
             pc.and_(pc.invert(has_0086), pc.starts_with(digits, "86")), pc.equal(pc.utf8_length(digits), 13)
@@ -177,10 +183,7 @@ def parse(column: Column, raw: pa.Array) -> tuple[pa.Array, int | None, int | No
             has_0086, pc.utf8_slice_codeunits(digits, 4), pc.if_else(has_86, pc.utf8_slice_codeunits(digits, 2), digits)
         )
         length = pc.utf8_length(digits)
-        ok = pc.and_(
-            pc.match_substring_regex(value, _PHONE_CHARS),
-            pc.and_(pc.greater_equal(length, 5), pc.less_equal(length, 15)),
-        )
+        ok = pc.and_(chars_ok, pc.and_(pc.greater_equal(length, 5), pc.less_equal(length, 15)))
         parsed: pa.Array = digits
     elif column.kind == "email":
         parsed = pc.utf8_lower(value)
