@@ -85,6 +85,13 @@ def _finding(text: str, start: int, end: int, rule: str) -> Finding:
     return Finding(Category.PRIVACY_EXPOSURE.value, start, end, text[start:end], rule)
 
 
+def may_find(text: str, digit_count: int, *, en_address: bool, marks: bool) -> bool:
+    """Whether any detector can fire on ``text``: it needs 15 digits (ID, card), 9 digits and a dash
+    (SSN), an address end mark 号/栋/幢 (``marks``, Chinese address) or a digit, white space and a
+    capital (``en_address``, English address)."""
+    return digit_count >= 15 or (digit_count >= 9 and "-" in text) or marks or en_address
+
+
 def detect(
     text: str,
     view: str | None = None,
@@ -111,9 +118,9 @@ def detect(
     if en_address is None:
         en_address = _EN_ADDRESS_HINT.search(text) is not None
     marks = any(c in (text if view is None else view) for c in "号栋幢")
-    ssn = digit_count >= 9 and "-" in text
-    if digit_count < 15 and not ssn and not marks and not en_address:
+    if not may_find(text, digit_count, en_address=en_address, marks=marks):
         return found
+    ssn = digit_count >= 9 and "-" in text
     folded = text.translate(_DIGIT_FOLD) if _FOLDABLE.search(text) else text
     if view is None or origin is None:
         view, origin = folded, list(range(len(text)))

@@ -20,7 +20,7 @@ import ahocorasick_rs
 from pypinyin import Style, lazy_pinyin
 
 from lendguard.collections.screening.batch import FoldedBatch
-from lendguard.collections.screening.detectors import detect
+from lendguard.collections.screening.detectors import detect, may_find
 from lendguard.collections.screening.lexicon import ExtraTerm, Lexicon, extra_entries, parse_lexicon
 from lendguard.collections.screening.matcher import Automaton, ContextRules, Pattern, merge, raw_hits, resolve
 from lendguard.collections.screening.model import (
@@ -297,7 +297,7 @@ class Screener:
                 found.extend((f, Verdict.BLOCK) for f in detect(text, mapped[0], mapped[1]))
             elif batch is None:
                 found.extend((f, Verdict.BLOCK) for f in detect(text))
-            else:
+            elif may_find(text, digits, en_address=batch.en_address[i], marks=False):  # no mark: none of 号栋幢
                 found.extend(
                     (f, Verdict.BLOCK) for f in detect(text, digit_count=digits, en_address=batch.en_address[i])
                 )
