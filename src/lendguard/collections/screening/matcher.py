@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import NamedTuple, Protocol
 
 from lendguard.collections.screening.model import Category, Entry, Finding, Verdict
@@ -118,7 +119,9 @@ def _view_slice(view: str, origin: list[int], begin: int, end: int) -> str:
     return view[bisect_left(origin, begin) : bisect_left(origin, end)]
 
 
-_CLAUSE_END_RE = re.compile("[" + re.escape(_CLAUSE_END) + "]")
+# Module constants: enum member and ``.value`` lookups go through a descriptor (slow in a hot loop).
+_DISCLOSURE = Category.DISCLOSURE
+_CATEGORY_NAME = {c: c.value for c in Category}
 
 
 @lru_cache(maxsize=16)
@@ -134,20 +137,17 @@ def _negated(
     start: int,
     rules: ContextRules,
     words_view: bool,
-    clause_ends: Sequence[int] | None = None,
 ) -> bool:
     """A negation cue earlier in the same clause (at most a few words back) cancels the hit.
 
     The clause is cut in the original text (its punctuation) and read in the normalised view, so
-    traditional characters and inserted symbols do not hide the cue. ``clause_ends`` (the sorted
-    offsets of the clause punctuation in ``text``) may be passed when several hits are checked.
+    traditional characters and inserted symbols do not hide the cue.
     """
     reach = 60 if words_view else 24
     low = max(0, start - reach)
-    if clause_ends is None:
-        clause_ends = [m.start() for m in _CLAUSE_END_RE.finditer(text)]
-    before = bisect_left(clause_ends, start) - 1  # the last clause end before the hit
-    begin = clause_ends[before] + 1 if before >= 0 and clause_ends[before] >= low else low
+    # The last clause end in [low, start): one C-level rfind per punctuation mark (-1 when absent).
+    last_end = max(map(text.rfind, _CLAUSE_END, repeat(low, len(_CLAUSE_END)), repeat(start, len(_CLAUSE_END))))
+    begin = last_end + 1 if last_end >= low else low
     clause = _view_slice(view, origin, begin, start)
     if words_view:
         window = " " + " ".join(clause.split()[-NEGATION_WINDOW_WORDS:]) + " "
@@ -186,26 +186,23 @@ def resolve(
     lawful = [(h.start, h.end) for h in hits if h.pattern.entry is None]
     out: list[tuple[Finding, Verdict]] = []
     quoted = any(q in text for q in _QUOTES)  # without a quotation mark nothing is quoted
-    clause_ends: list[int] | None = None  # found once, when the first negation check needs them
-    for hit in hits:
-        entry = hit.pattern.entry
+    top = len(origin) - 1
+    size = len(text)
+    for hit_start, hit_end, pattern in hits:
+        entry = pattern.entry
         if entry is None:
             continue
-        lawful_here = any(ls <= hit.start and hit.end <= le for ls, le in lawful)
-        if lawful_here and entry.category is not Category.DISCLOSURE:
+        category = entry.category
+        if lawful and category is not _DISCLOSURE and any(ls <= hit_start and hit_end <= le for ls, le in lawful):
+            continue  # inside a lawful phrasing (disclosure still counts there)
+        start = origin[min(hit_start, top)]
+        end = min(origin[min(max(hit_end - 1, hit_start), top)] + 1, size)
+        context = entry.context
+        if "negation" in context and _negated(text, view, origin, start, rules, words_view):
             continue
-        start = origin[min(hit.start, len(origin) - 1)]
-        last = origin[min(max(hit.end - 1, hit.start), len(origin) - 1)]
-        end = min(last + 1, len(text))
-        if "negation" in entry.context:
-            if clause_ends is None:
-                clause_ends = [m.start() for m in _CLAUSE_END_RE.finditer(text)]
-            if _negated(text, view, origin, start, rules, words_view, clause_ends):
-                continue
-        if quoted and "quote" in entry.context and quoted_from_debtor(text, start, end, rules.quote_cues):
+        if quoted and "quote" in context and quoted_from_debtor(text, start, end, rules.quote_cues):
             continue
-        finding = Finding(entry.category.value, start, end, text[start:end], hit.pattern.rule)
-        out.append((finding, entry.severity))
+        out.append((Finding(_CATEGORY_NAME[category], start, end, text[start:end], pattern.rule), entry.severity))
     return out
 
 
