@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -223,7 +223,7 @@ def test_screen_list_equals_the_single_decision_engine(pack_name: str, world: An
         got = list(csv.DictReader(f))
     for plan, row in zip(plan_rows, got, strict=True):
         expected = decide(parse_scenario(scenario_of(plan, history)), pack).as_dict()
-        rules = list(dict.fromkeys(v["rule"] for v in expected["violations"]))  # type: ignore[index, union-attr]
+        rules = list(dict.fromkeys(v["rule"] for v in cast(list[dict[str, str]], expected["violations"])))
         assert (
             row["id"],
             row["decision"],
@@ -276,3 +276,34 @@ def test_bad_rows_are_named_by_line_and_column(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2
+
+
+def test_bad_history_rows_are_named_even_when_no_rule_would_read_them(tmp_path: Path) -> None:
+    """screen-list keeps only recent calls of the listed debtors, but checks every row of attempts.csv first."""
+    plan = {c: "" for c in PLAN_COLS} | {
+        "id": "p0",
+        "at": "2026-05-08T10:00:00-04:00",
+        "debtor_id": "B1",
+        "timezones": "America/New_York",
+        "channel": "call",
+    }
+    ok = {c: "" for c in HIST_COLS} | {
+        "debtor_id": "B1",
+        "at": "2026-05-07T10:00:00-04:00",
+        "channel": "call",
+        "person_id": "B1",
+        "outcome": "no_answer",
+    }
+    write(tmp_path / "plan.csv", PLAN_COLS, [plan])
+    cases = [
+        ({"debtor_id": "Z9", "outcome": "hung_up"}, "line 4: column outcome"),  # another debtor, not listed
+        ({"at": "2020-01-01T10:00:00"}, "line 4: column at"),  # long before the window, and no offset
+        ({"channel": "sms", "role": "boss"}, "line 4: column role"),  # not a call
+        ({"initiated_by": "robot"}, "line 4: column initiated_by"),
+    ]
+    for change, message in cases:
+        write(tmp_path / "hist.csv", HIST_COLS, [ok, ok, {**ok, **change}, ok])
+        with pytest.raises(InputError, match=message):
+            screen_list(get_pack("us-regf"), tmp_path / "plan.csv", tmp_path / "hist.csv", tmp_path / "out.csv")
+    write(tmp_path / "hist.csv", HIST_COLS, [ok, ok])
+    assert screen_list(get_pack("us-regf"), tmp_path / "plan.csv", tmp_path / "hist.csv", tmp_path / "out.csv") == 1

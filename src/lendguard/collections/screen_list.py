@@ -168,11 +168,12 @@ def screen_list(
         # UTC offsets per zone and hour, from a day before the history window to past any next_allowed_at the
         # time-bound rules produce; instants outside are converted by ICU directly.
         first_hour = max(0, int(since.timestamp()) // 3600 - 24)
-        last_hour = int(last.timestamp()) // 3600 + 24 * (lookback_days(pack) + 2)
-        con.execute(offsets_sql(first_hour, last_hour))
+        hours = (first_hour, int(last.timestamp()) // 3600 + 24 * (lookback_days(pack) + 2) - first_hour)
+        for statement in offsets_sql(hours):
+            con.execute(statement)
         progress("deciding")
         recent = recent_calls(rows, since.isoformat(), last.isoformat())
-        statements, query = decisions_sql(pack, recent, first_hour, bool(locate), bool(multi_debt))
+        statements, query = decisions_sql(pack, recent, hours, bool(locate), bool(multi_debt))
         for statement in statements:
             # The statement reading attempts.csv stops at its first invalid row; the slow loader names it.
             _load(con, statement, history, explain)

@@ -114,8 +114,8 @@ def plan_sql(plan: str, cols: Sequence[str], padded: bool) -> list[str]:
 
 
 def history_rows(history: str, cols: Sequence[str], padded: bool) -> str:
-    """A subquery over ``attempts.csv``: one normalised row per attempt (``debts`` a list), plus ``ok``,
-    false when a value would be refused."""
+    """A subquery over ``attempts.csv``: one normalised row per attempt (``debts`` the raw ';'-separated text,
+    NULL when empty), plus ``ok``, false when a value would be refused."""
     c = _Cells(cols, padded)
     debtor = "debtor_id" if "debtor_id" in cols else "borrower_id"
     debts = "debt_ids" if "debt_ids" in cols else ("loan_id" if "loan_id" in cols else None)
@@ -126,7 +126,7 @@ def history_rows(history: str, cols: Sequence[str], padded: bool) -> str:
       FROM (SELECT
         {c.t(debtor)} AS debtor_id, {at} AS at_utc, {c.t("channel")} AS channel,
         {c.t("person_id")} AS person_id, coalesce({c.col("role")}, 'debtor') AS role,
-        {_list(c.col(debts) if debts else "NULL")} AS debts, {c.t("outcome")} AS outcome,
+        {c.col(debts) if debts else "NULL"} AS debts, {c.t("outcome")} AS outcome,
         coalesce({c.col("initiated_by")}, 'collector') AS initiated_by,
         {c.col("number")} AS number
       FROM {read_csv(history, cols)}))"""

@@ -161,22 +161,29 @@ def _rules(pack: Pack) -> list[tuple[str, str, str, str]]:
 HOUR_US = 3_600_000_000
 
 
-def _bucket(t: str, first_hour: int) -> str:
-    """The UTC hour of ``t`` as a key of ``tzo`` (NULL before the table's first hour: ICU answers those)."""
-    return f"CASE WHEN epoch_us({t}) >= {first_hour * HOUR_US} THEN epoch_us({t}) // {HOUR_US} END"
+def _in_hours(t: str, hours: tuple[int, int]) -> str:
+    first, count = hours
+    return f"(epoch_us({t}) >= {first * HOUR_US} AND epoch_us({t}) < {(first + count) * HOUR_US})"
 
 
-def _local(t: str, z: str, o: str) -> str:
-    """Wall-clock time of instant ``t`` in zone ``z``, ``o`` being the row of ``tzo`` joined for (z, hour of t).
+def _local(t: str, o: str, hours: tuple[int, int]) -> str:
+    """Wall-clock time of instant ``t`` in the zone of ``o``, the row of ``tzo`` joined for (zone, hour of t).
 
     The offset comes from the table when it is constant over that hour; otherwise (a transition inside the hour,
-    or an hour outside the table) DuckDB's ICU ``timezone()`` answers, so results are ICU's in every case.
+    or an instant outside the table's hours) DuckDB's ICU ``timezone()`` answers, so results are ICU's always.
     """
-    return f"CASE WHEN {o}.mixed = false THEN make_timestamp(epoch_us({t}) + {o}.off) ELSE timezone({z}, {t}) END"
+    return (
+        f"CASE WHEN {o}.mixed = false AND {_in_hours(t, hours)} THEN make_timestamp(epoch_us({t}) + {o}.off) "
+        f"ELSE timezone({o}.z, {t}) END"
+    )
 
 
-def _tz_join(t: str, z: str, o: str, first_hour: int) -> str:
-    return f"LEFT JOIN tzo {o} ON {o}.z = {z} AND {o}.b = {_bucket(t, first_hour)}"
+def _tz_join(t: str, zid: str, o: str, hours: tuple[int, int]) -> str:
+    # One dense integer key (zone id x hour, clamped to the table so the zone's name always comes along):
+    # DuckDB looks it up in an array instead of hashing strings.
+    first, count = hours
+    hour = f"least(greatest(epoch_us({t}) // {HOUR_US} - {first}, 0), {count - 1})"
+    return f"LEFT JOIN tzo {o} ON {o}.key = {zid} * {count} + {hour}"
 
 
 def _open_at(local: str, start: int, end: int, inclusive: bool) -> str:
@@ -211,20 +218,28 @@ def lookback_days(pack: Pack) -> int:
     return max(win, cd) + 2
 
 
-def offsets_sql(first_hour: int, last_hour: int) -> str:
-    """CREATE ``tzo``: every plan zone's UTC offset for each UTC hour in range, and whether it changes inside it."""
+def offsets_sql(hours: tuple[int, int]) -> list[str]:
+    """CREATE ``tzz`` (plan zones numbered from 0) and ``tzo``: each zone's UTC offset in each of ``hours``
+    (first UTC hour since the epoch, count), and whether it changes inside that hour."""
+    first, count = hours
     at = f"to_timestamp(b * {HOUR_US // 1_000_000})"
     end = f"({at} + INTERVAL {HOUR_US - 1} MICROSECOND)"
-    return f"""CREATE TABLE tzo AS SELECT z, b, o0 AS off, o0 <> o1 AS mixed FROM (SELECT z, b,
-        epoch_us(timezone(z, {at})) - epoch_us({at}) AS o0, epoch_us(timezone(z, {end})) - epoch_us({end}) AS o1
-      FROM (SELECT DISTINCT unnest(zones) AS z FROM plan WHERE ok), range({first_hour}, {last_hour}) r(b))"""
+    return [
+        """CREATE TABLE tzz AS SELECT z, CAST(row_number() OVER (ORDER BY z) - 1 AS BIGINT) AS zid
+           FROM (SELECT DISTINCT unnest(zones) AS z FROM plan WHERE ok)""",
+        f"""CREATE TABLE tzo AS SELECT zid * {count} + (b - {first}) AS key, z, o0 AS off, o0 <> o1 AS mixed FROM (
+             SELECT zid, z, b, epoch_us(timezone(z, {at})) - epoch_us({at}) AS o0, epoch_us(timezone(z, {end})) - epoch_us({end}) AS o1
+             FROM tzz, range({first}, {first + count}) r(b))""",
+    ]
 
 
-def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_debt: bool) -> tuple[list[str], str]:
+def decisions_sql(
+    pack: Pack, recent: str, hours: tuple[int, int], locate: bool, multi_debt: bool
+) -> tuple[list[str], str]:
     """Statements building the per-row facts, and the query deciding every plan row in plan order.
 
     ``recent`` is a subquery of the recent calls (``screen_list_load.recent_calls``); the ``plan`` view and the
-    ``tzo`` table (``offsets_sql``, from ``first_hour``) must exist, and with ``locate`` (some planned contact
+    ``tzz`` and ``tzo`` tables (``offsets_sql`` for ``hours``) must exist, and with ``locate`` (some planned contact
     asks a third party for location information) ``hist_loc`` too. ``multi_debt``: some planned contact names
     more than one debt (the per-debt counts then need one group per debt). The query yields ``id, decision,
     rules, next_allowed_at``.
@@ -235,7 +250,7 @@ def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_
     else:
         start, end, inclusive = int(quiet["allowed_from"]), int(quiet["allowed_until"]), True
     win, lim, cd, rapid = _windows(pack)
-    fh = first_hour
+    fh = hours
     rules = _rules(pack)
     conds = [f"({c})" for _, c, _, _ in rules]
     names = ", ".join(f"CASE WHEN {c} THEN '{rid}' END" for (rid, _, _, _), c in zip(rules, conds, strict=True))
@@ -247,11 +262,15 @@ def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_
     )
     if multi_debt:
         subs = "CASE WHEN len(debts) = 0 THEN [''] ELSE debts END"
-        debt_cols, keys = f"unnest({subs}) AS debt, generate_subscripts({subs}, 1) AS k", "line, k"
+        debt_cols, keys, first = f"unnest({subs}) AS debt, generate_subscripts({subs}, 1) AS k", "line, k", "k = 1 AND "
     else:
-        debt_cols, keys = "coalesce(debts[1], '') AS debt, 1 AS k", "line"
+        debt_cols, keys, first = "coalesce(debts[1], '') AS debt", "line", ""
     # h_person = p_person and a shared debt (or none named on either side): the per-debt counts of 12 CFR 1006.14.
-    mine = "h_person = p_person AND (debt = '' OR len(h_debts) = 0 OR list_contains(h_debts, debt))"
+    # h_debts is the attempt's raw ';'-separated text: debt is one of its non-empty parts, or it names none.
+    mine = (
+        "h_person = p_person AND (debt = '' OR h_debts IS NULL OR contains(';' || h_debts || ';', ';' || debt || ';') "
+        "OR trim(h_debts, ';') = '')"
+    )
 
     def over_debts(fn: str, expr: str) -> str:
         # With one debt per plan row, f has one row per plan row already: the value is its own aggregate.
@@ -271,28 +290,28 @@ def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_
     statements = [
         f"""CREATE TABLE p AS SELECT pl.line, pl.id, pl.at_utc, pl.off_s, pl.debtor_id, pl.zones, pl.channel, pl.person_id,
              pl.role, pl.debts, pl.purpose, pl.number, pl.cease, pl.attorney, pl.reachable, pl.opted,
-             pl.zones[1] AS z0, CAST({_local("pl.at_utc", "pl.zones[1]", "o")} AS DATE) AS d0,
+             pl.zones[1] AS z0, zz.zid AS z0id, CAST({_local("pl.at_utc", "o", fh)} AS DATE) AS d0,
              CASE WHEN pl.off_s LIKE '-%' THEN -1 ELSE 1 END * (CAST(substr(pl.off_s, 2, 2) AS INTEGER) * 60 + CAST(substr(pl.off_s, 5, 2) AS INTEGER)) AS off_min
-           FROM plan pl {_tz_join("pl.at_utc", "pl.zones[1]", "o", fh)}""",
-        "CREATE TABLE pz AS SELECT line, unnest(zones) AS z FROM p",
+           FROM plan pl LEFT JOIN tzz zz ON zz.z = pl.zones[1] {_tz_join("pl.at_utc", "zz.zid", "o", fh)}""",
+        "CREATE TABLE pz AS SELECT pz.line, pz.z, zz.zid FROM (SELECT line, unnest(zones) AS z FROM p) pz JOIN tzz zz USING (z)",
         # One pass over (plan row, debt) x the debtor's recent calls; the per-row counts ride on the first debt.
         # The history's outcome tests are flags computed once per attempt (screen_list_load.recent_calls).
         f"""CREATE TABLE f AS
-         WITH pd AS (SELECT line, debtor_id AS p_debtor, z0, d0, person_id AS p_person, number AS p_number, at_utc AS p_at,
+         WITH pd AS (SELECT line, debtor_id AS p_debtor, z0id, d0, person_id AS p_person, number AS p_number, at_utc AS p_at,
                         {debt_cols} FROM p),
-         jh AS (SELECT pd.*, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts, h.number AS h_number,
+         jh AS (SELECT pd.*, h.debtor_id AS h_debtor, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts, h.number AS h_number,
                        h.conv, h.coll_conv, h.coll_other, h.coll_unans, h.coll, h.counted,
-                       CAST({_local("h.at_utc", "pd.z0", "o")} AS DATE) AS hday
+                       CAST({_local("h.at_utc", "o", fh)} AS DATE) AS hday
                 FROM {recent} h JOIN pd ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
-                {_tz_join("h.at_utc", "pd.z0", "o", fh)})
+                {_tz_join("h.at_utc", "pd.z0id", "o", fh)})
          SELECT {keys}, any_value(d0) AS d0,
-           count(*) FILTER (WHERE k = 1 AND coll_conv AND hday = d0 AND h_person = p_debtor) AS cn_connected,
-           count(*) FILTER (WHERE k = 1 AND coll_other AND hday = d0 AND h_number = p_number) AS cn_unanswered,
-           max(h_at) FILTER (WHERE k = 1 AND coll_unans AND h_at > p_at - INTERVAL {rapid} MINUTE AND h_number = p_number) AS us_rapid_last,
-           count(*) FILTER (WHERE k = 1 AND coll AND hday = d0 AND h_number = p_number) AS us_perday,
-           count(*) FILTER (WHERE counted AND hday >= d0 - {win - 1} AND {mine}) AS fcount,
+           count_if({first}coll_conv AND hday = d0 AND h_person = h_debtor) AS cn_connected,
+           count_if({first}coll_other AND hday = d0 AND h_number = p_number) AS cn_unanswered,
+           max(CASE WHEN {first}coll_unans AND h_at > p_at - INTERVAL {rapid} MINUTE AND h_number = p_number THEN h_at END) AS us_rapid_last,
+           count_if({first}coll AND hday = d0 AND h_number = p_number) AS us_perday,
+           count_if(counted AND hday >= d0 - {win - 1} AND {mine}) AS fcount,
            max(hday, {lim}) FILTER (WHERE counted AND hday >= d0 - {win - 1} AND {mine}) AS ftop,
-           max(hday) FILTER (WHERE conv AND {mine}) AS talk
+           max(CASE WHEN conv AND {mine} THEN hday END) AS talk
          FROM jh GROUP BY {keys}""",
         f"""CREATE TABLE dd AS SELECT line, {", ".join(per_line)} FROM f{" GROUP BY line" if multi_debt else ""}""",
         f"""CREATE TABLE loc AS SELECT p.line, count(*) AS us_loc_prior
@@ -301,8 +320,8 @@ def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_
          GROUP BY p.line"""
         if locate
         else "CREATE TABLE loc AS SELECT 0 AS line, 0 AS us_loc_prior WHERE false",
-        f"""CREATE TABLE qa AS SELECT pz.line, bool_or(NOT {_open_at(_local("p.at_utc", "pz.z", "o"), start, end, inclusive)}) AS quiet_closed
-         FROM pz JOIN p USING (line) {_tz_join("p.at_utc", "pz.z", "o", fh)} GROUP BY pz.line""",
+        f"""CREATE TABLE qa AS SELECT pz.line, bool_or(NOT {_open_at(_local("p.at_utc", "o", fh), start, end, inclusive)}) AS quiet_closed
+         FROM pz JOIN p USING (line) {_tz_join("p.at_utc", "pz.zid", "o", fh)} GROUP BY pz.line""",
         f"""CREATE TABLE d AS SELECT line, id, at_utc, off_s, off_min, channel,
            concat_ws(';', {names}) AS rules,
            CASE WHEN {blocks} THEN 'block' WHEN {reviews} THEN 'review' ELSE 'allow' END AS decision,
@@ -318,14 +337,14 @@ def decisions_sql(pack: Pack, recent: str, first_hour: int, locate: bool, multi_
     # until all are open at once. Rows leave the iteration as soon as they settle; QUIET_STEPS bounds it.
     steps = ["q0 AS (SELECT line, t_hist AS t FROM d WHERE NOT never AND channel <> 'letter')"]
     for k in range(1, QUIET_STEPS + 1):
-        local = _local("q.t", "pz.z", "o")
+        local = _local("q.t", "o", fh)
         is_open = _open_at(local, start, end, inclusive)
         source = "q0" if k == 1 else f"(SELECT line, t FROM q{k - 1} WHERE NOT done)"
         steps.append(
             f"""q{k} AS (SELECT q.line, any_value(q.t) AS t_prev,
                  coalesce(max(CASE WHEN NOT {is_open} THEN {_next_opening_at(local, "q.t", "pz.z", start)} END), any_value(q.t)) AS t,
                  bool_and({is_open}) AS done
-               FROM pz JOIN {source} q USING (line) {_tz_join("q.t", "pz.z", "o", fh)} GROUP BY q.line)"""
+               FROM pz JOIN {source} q USING (line) {_tz_join("q.t", "pz.zid", "o", fh)} GROUP BY q.line)"""
         )
     settled = " UNION ALL ".join(
         f"SELECT line, t_prev AS t, {'done' if k == QUIET_STEPS else 'true'} AS done FROM q{k}"
