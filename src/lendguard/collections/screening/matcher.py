@@ -19,7 +19,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from typing import NamedTuple, Protocol
 
 from lendguard.collections.screening.model import Category, Entry, Finding, Verdict
@@ -119,6 +118,7 @@ def _view_slice(view: str, origin: list[int], begin: int, end: int) -> str:
     return view[bisect_left(origin, begin) : bisect_left(origin, end)]
 
 
+_LAST_CLAUSE_END = re.compile("[" + re.escape(_CLAUSE_END) + "][^" + re.escape(_CLAUSE_END) + "]*\\Z")
 # Module constants: enum member and ``.value`` lookups go through a descriptor (slow in a hot loop).
 _DISCLOSURE = Category.DISCLOSURE
 _CATEGORY_NAME = {c: c.value for c in Category}
@@ -145,9 +145,10 @@ def _negated(
     """
     reach = 60 if words_view else 24
     low = max(0, start - reach)
-    # The last clause end in [low, start): one C-level rfind per punctuation mark (-1 when absent).
-    last_end = max(map(text.rfind, _CLAUSE_END, repeat(low, len(_CLAUSE_END)), repeat(start, len(_CLAUSE_END))))
-    begin = last_end + 1 if last_end >= low else low
+    # The last clause end in [low, start): the one followed by no other before ``start`` (\Z matches
+    # at ``endpos``), one search of the short window instead of listing every clause end of the text.
+    last_end = _LAST_CLAUSE_END.search(text, low, start)
+    begin = last_end.start() + 1 if last_end is not None else low
     clause = _view_slice(view, origin, begin, start)
     if words_view:
         window = " " + " ".join(clause.split()[-NEGATION_WINDOW_WORDS:]) + " "
