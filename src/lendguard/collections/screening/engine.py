@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 from typing import Any
 
 import ahocorasick_rs
@@ -184,6 +185,10 @@ _NUMBER_HINT = re.compile(
 # Latin letters, full-width letters and the few symbols the words view reads as letters.
 _LATIN_HINT = re.compile(char_class(LATIN_RANGES))
 _PARTIES = {p.value: p for p in Party}
+_KEY = itemgetter(0)  # the key index of an automaton match
+# Enum members read once: each ``Verdict.X`` lookup goes through a descriptor.
+_BLOCK = Verdict.BLOCK
+_PASS = Verdict.PASS.value
 _LANGS = frozenset({"auto", "zh", "en"})
 
 
@@ -275,14 +280,14 @@ class Screener:
         if not ascii_only:
             view = text.translate(tables.compact) if batch is None else batch.compact(i)
             matches = automata.compact.find_matches_as_indexes(view, overlapping=True)
-            if matches and any(automata.ruled["compact"][m[0]] for m in matches):
+            if matches and any(map(automata.ruled["compact"].__getitem__, map(_KEY, matches))):
                 compact_hits = raw_hits(matches, automata.patterns["compact"], padded=False)
                 mapped = compact_offsets(text, tables, view) if batch is None else batch.compact_offsets(i)
                 found.extend(resolve(text, mapped[0], mapped[1], compact_hits, self.rules, words_view=False))
         if latin:
             view = words(text, tables) if batch is None else batch.words(i)
             matches = automata.words.find_matches_as_indexes(view, overlapping=True)
-            if matches and any(automata.ruled["words"][m[0]] for m in matches):
+            if matches and any(map(automata.ruled["words"].__getitem__, map(_KEY, matches))):
                 words_hits = raw_hits(matches, automata.patterns["words"], padded=True)
                 view, origin = words_offsets(text, tables, view) if batch is None else batch.words_offsets(i, view)
                 found.extend(resolve(text, view, origin, words_hits, self.rules, words_view=True))
@@ -294,13 +299,11 @@ class Screener:
             if digits >= 15 or mark:
                 if mapped is None:
                     mapped = compact_offsets(text, tables) if batch is None else batch.compact_offsets(i)
-                found.extend((f, Verdict.BLOCK) for f in detect(text, mapped[0], mapped[1]))
+                found.extend((f, _BLOCK) for f in detect(text, mapped[0], mapped[1]))
             elif batch is None:
-                found.extend((f, Verdict.BLOCK) for f in detect(text))
+                found.extend((f, _BLOCK) for f in detect(text))
             elif may_find(text, digits, en_address=batch.en_address[i], marks=False):  # no mark: none of 号栋幢
-                found.extend(
-                    (f, Verdict.BLOCK) for f in detect(text, digit_count=digits, en_address=batch.en_address[i])
-                )
+                found.extend((f, _BLOCK) for f in detect(text, digit_count=digits, en_address=batch.en_address[i]))
         if lang != "auto":
             result_lang = lang
         elif ascii_only:
@@ -308,7 +311,7 @@ class Screener:
         else:
             result_lang = "zh" if (_CJK.search(text) is not None if batch is None else batch.cjk[i]) else "en"
         if not found:
-            return ScreenResult(verdict=Verdict.PASS.value, findings=[], lang=result_lang)
+            return ScreenResult(verdict=_PASS, findings=[], lang=result_lang)
         kept = merge(found)
         verdict = decide([(f.category, severity) for f, severity in kept], recipient)
         return ScreenResult(verdict=verdict.value, findings=[f for f, _ in kept], lang=result_lang)
