@@ -243,23 +243,57 @@ def _verified(
     return equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
 
 
+def _bucket_order(block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """Rows sorted by band value, then component: (order, bucket start flags, group start flags)."""
+    order = np.lexsort((label, *block.T[::-1])).astype(np.int64)
+    ordered = block[order]
+    new_bucket = np.concatenate(([True], (ordered[1:] != ordered[:-1]).any(axis=1)))
+    lab = label[order]
+    new_group = new_bucket | np.concatenate(([True], lab[1:] != lab[:-1]))
+    return order, new_bucket, new_group
+
+
+def _star_pairs(block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """(first row of its bucket, row) for every other row of a bucket in another component."""
+    order, new_bucket, _ = _bucket_order(block, label)
+    head = order[np.maximum.accumulate(np.where(new_bucket, np.arange(len(order)), 0))]
+    pairs = np.stack([head, order], axis=1)[~new_bucket]
+    return pairs[label[pairs[:, 0]] != label[pairs[:, 1]]]
+
+
+def _cross_pairs(block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Every pair of rows that share a bucket but lie in different components (each pair once)."""
+    order, new_bucket, new_group = _bucket_order(block, label)
+    bucket_end = np.flatnonzero(np.concatenate((new_bucket[1:], [True]))) + 1
+    group_end = np.flatnonzero(np.concatenate((new_group[1:], [True]))) + 1
+    at_bucket_end = bucket_end[np.cumsum(new_bucket) - 1]
+    at_group_end = group_end[np.cumsum(new_group) - 1]
+    after = at_bucket_end - at_group_end  # rows of later components in the same bucket
+    left = np.repeat(order, after)
+    step = np.arange(int(after.sum())) - np.repeat(np.cumsum(after) - after, after)
+    right = order[np.repeat(at_group_end, after) + step]
+    return np.stack([left, right], axis=1)
+
+
 def similar_components(sig: npt.NDArray[np.uint32], params: TemplateParams) -> npt.NDArray[np.int64]:
     """The components of the :func:`similar_pairs` graph, labelled by their smallest row.
 
-    Band by band, a candidate pair whose rows are already connected is not checked: it could not
-    change the components. Dense clusters (many texts in one bucket) then cost one band, not eight.
+    Exact, without enumerating every candidate pair: band by band, each bucket's rows are first checked
+    against the bucket's first row, then every pair of rows still in different components is checked.
+    Pairs inside one component could not change the components, so they are skipped; a bucket of
+    near-duplicates then costs about one check per row instead of one per pair.
     """
     n = len(sig)
     label = np.arange(n, dtype=np.int64)
     for band in range(params.bands):
-        codes = _bucket_pairs(sig[:, band * params.rows : (band + 1) * params.rows])
-        pairs = np.stack([codes // n, codes % n], axis=1)
-        pairs = pairs[label[pairs[:, 0]] != label[pairs[:, 1]]]
-        if not len(pairs):
-            continue
-        joined = pairs[_verified(sig, pairs, params)]
-        if len(joined):
-            label = components(n, label[joined])[label]
+        block = sig[:, band * params.rows : (band + 1) * params.rows]
+        for candidates in (_star_pairs, _cross_pairs):
+            pairs = candidates(block, label)
+            if not len(pairs):
+                continue
+            joined = pairs[_verified(sig, pairs, params)]
+            if len(joined):
+                label = components(n, label[joined])[label]
     return label
 
 
