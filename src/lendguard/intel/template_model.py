@@ -243,7 +243,9 @@ def _verified(
     return equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
 
 
-def _bucket_order(block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+def _bucket_order(
+    block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Rows sorted by band value, then component: (order, bucket start flags, group start flags)."""
     order = np.lexsort((label, *block.T[::-1])).astype(np.int64)
     ordered = block[order]
