@@ -10,7 +10,7 @@ Figures are medians of ``--repeats`` runs (the two implementations alternate); t
 reports process CPU time, steadier than wall time on a shared machine. Worlds are generated once into
 ``--worlds`` and reused. ``--borrowers 0`` or ``--compare-borrowers 0`` skips that part.
 
-    .venv/bin/python benchmarks/intel.py [--borrowers 1000000] [--compare-borrowers 50000] [--repeats 3]
+    .venv/bin/python -m benchmarks.intel [--borrowers 1000000] [--compare-borrowers 50000] [--repeats 3]
 """
 
 from __future__ import annotations
