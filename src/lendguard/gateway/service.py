@@ -38,6 +38,7 @@ from lendguard.gateway.model import (
     rate_allows,
     window_starts,
 )
+from lendguard.gateway.outbox import AuditOutbox
 from lendguard.gateway.ports import ConsentLedger, ConsentQuestion, ScoreProvider
 from lendguard.gateway.signing import TokenSigner
 from lendguard.gateway.store import GatewayRepository
@@ -118,6 +119,9 @@ class GatewayService(Detection):
         self._writers: AbstractContextManager[Any] = writer_queue(engine)
         # SQLite reads outside the writer queue (WAL snapshot); PostgreSQL reads in the one transaction.
         self._read_apart = engine.dialect.name == "sqlite"
+        # PostgreSQL: the fast path's audit events go through the outbox (the chain head's row lock
+        # would serialise the bureau's queries); SQLite's writers are serialised anyway.
+        self.outbox = AuditOutbox(engine, audit)
 
     # -- the query ----------------------------------------------------------------------------------
     def query(
@@ -196,9 +200,11 @@ class GatewayService(Detection):
                     return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
             with self.engine.begin() as conn:
                 ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
-                return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
+                result = self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
         except _TakeLockedPath:
             return None
+        self.outbox.flush(int(ready.client["institution_id"]))
+        return result
 
     def _prepare(
         self,
@@ -255,7 +261,7 @@ class GatewayService(Detection):
         line.update(outcome="answered", reason=None, price_fen=price_fen, tier=ready.tier_label, response=ready.answer)
         if not repo.add_query_once(bureau_id, line):
             raise _TakeLockedPath  # a retry: the locked path replays the first outcome
-        self._ledger_and_audit(conn, principal, client, line, balance_after, now)
+        self._ledger_and_audit(conn, principal, client, line, balance_after, now, queue=not self._read_apart)
         return QueryResult(
             line["ref"],
             client["ref"],
@@ -399,12 +405,15 @@ class GatewayService(Detection):
         line: dict[str, Any],
         balance_after: int,
         now: datetime,
+        *,
+        queue: bool = False,
     ) -> None:
-        """The ledger line of a charged query and the audit entry of every decided query."""
+        """The ledger line of a charged query and the audit entry of every decided query (``queue``:
+        to the audit outbox, chained after commit by ``self.outbox.flush``)."""
         bureau_id = int(client["institution_id"])
         price_fen = int(line["price_fen"])
+        repo = GatewayRepository(conn)
         if line["outcome"] == "answered":
-            repo = GatewayRepository(conn)
             repo.add_ledger(
                 bureau_id,
                 {
@@ -417,27 +426,26 @@ class GatewayService(Detection):
                     "tier": line["tier"],
                 },
             )
-        self.audit.append(
-            conn,
-            bureau_id,
-            AuditEvent(
-                actor=principal.username,
-                action=f"gateway.query.{line['outcome']}",
-                subject_ref=line["borrower_ref"],
-                object_type="gateway_query",
-                object_id=line["ref"],
-                purpose=line["purpose"],
-                detail={
-                    "client": client["ref"],
-                    "product": line["product"],
-                    "channel": line["channel"],
-                    "authorisation": line["authorisation_ref"],
-                    "reason": line["reason"],
-                    "price": fen_to_yuan(price_fen),
-                },
-            ),
-            now,
+        event = AuditEvent(
+            actor=principal.username,
+            action=f"gateway.query.{line['outcome']}",
+            subject_ref=line["borrower_ref"],
+            object_type="gateway_query",
+            object_id=line["ref"],
+            purpose=line["purpose"],
+            detail={
+                "client": client["ref"],
+                "product": line["product"],
+                "channel": line["channel"],
+                "authorisation": line["authorisation_ref"],
+                "reason": line["reason"],
+                "price": fen_to_yuan(price_fen),
+            },
         )
+        if queue:
+            self.outbox.add(repo, bureau_id, event, now)
+        else:
+            self.audit.append(conn, bureau_id, event, now)
 
     def _client_for(self, repo: GatewayRepository, principal: Principal, claims: Claims | None) -> dict[str, Any]:
         """The client record the lender's user acts as (found through the lender's institution)."""

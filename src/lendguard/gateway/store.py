@@ -149,6 +149,18 @@ applications = sa.Table(
     sa.Index("ix_gateway_applications_client", "institution_id", "client_id"),
 )
 
+# Audit events of answered queries on PostgreSQL, written in the query's own transaction and moved onto
+# the bureau's hash chain right after commit, in batches (``outbox.AuditOutbox``): the chain head's row
+# lock would otherwise serialise every query of the bureau. A row here is an audit entry not yet chained.
+audit_outbox = sa.Table(
+    "gateway_audit_outbox",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("at", UTC_TS, nullable=False),
+    sa.Column("event", JsonDoc, nullable=False, comment="actor, action, subject, object, purpose, detail"),
+    sa.Index("ix_gateway_audit_outbox_institution", "institution_id", "id"),
+)
 
 # Statements of the query path, built once: building a Core expression costs more than running it
 # on SQLite, and a prebuilt statement keeps its compiled form and cache key.
@@ -227,6 +239,13 @@ INSERT_QUERY_ONCE = {
     "postgresql": postgresql.insert(queries).on_conflict_do_nothing().returning(queries.c.id),
 }
 INSERT_LEDGER = ledger.insert()
+INSERT_OUTBOX = audit_outbox.insert()
+OUTBOX_OF = (
+    audit_outbox.select()
+    .where(audit_outbox.c.institution_id == _P("inst"))
+    .order_by(audit_outbox.c.id)
+    .with_for_update()
+)
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -383,6 +402,18 @@ class GatewayRepository:
         """Insert a query line unless its idempotency key is taken; True when inserted."""
         statement = INSERT_QUERY_ONCE[self.conn.dialect.name]
         return self.conn.execute(statement, {**values, "institution_id": institution_id}).first() is not None
+
+    def add_outbox(self, institution_id: int, at: datetime, event: Mapping[str, Any]) -> None:
+        """Queue one audit event for the bureau's chain (same transaction as the change it records)."""
+        self.conn.execute(INSERT_OUTBOX, {"institution_id": institution_id, "at": at, "event": dict(event)})
+
+    def take_outbox(self, institution_id: int) -> list[dict[str, Any]]:
+        """The bureau's queued audit events, oldest first, locked (a concurrent drainer waits, then
+        skips what this one deleted)."""
+        return [_row(r) for r in self.conn.execute(OUTBOX_OF, {"inst": institution_id})]
+
+    def delete_outbox(self, ids: list[int]) -> None:
+        self.conn.execute(audit_outbox.delete().where(audit_outbox.c.id.in_(ids)))
 
     def add_queries(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         batch = [{**r, "institution_id": institution_id} for r in rows]

@@ -106,24 +106,38 @@ class AuditLog:
         return self.append_many(conn, institution_id, [event], at)[-1]
 
     def append_many(
-        self, conn: Connection, institution_id: int, events: Sequence[AuditEvent], at: datetime
+        self,
+        conn: Connection,
+        institution_id: int,
+        events: Sequence[AuditEvent],
+        at: datetime | Sequence[datetime],
     ) -> list[int]:
-        """Append events in order with one lock of the chain head; return their sequence numbers."""
+        """Append events in order with one lock of the chain head; return their sequence numbers.
+
+        ``at`` is one time for all events, or one per event (a batch of events recorded earlier, e.g.
+        the gateway's outbox); the head and the checkpoint take the last one.
+        """
         if not events:
             return []
         # SQLite keeps no offset: store UTC so the stored instant and the hashed one are the same.
-        at = at.astimezone(UTC)
-        seq, prev, checkpoint_seq, checkpoint_at = self._lock_head(conn, institution_id, at)
-        stamp = _bind_timestamp(conn, at)
+        times = [t.astimezone(UTC) for t in at] if isinstance(at, Sequence) else [at.astimezone(UTC)] * len(events)
+        if len(times) != len(events):
+            raise ValueError("one time per event, or one for all")
+        at = times[-1]
+        seq, prev, checkpoint_seq, checkpoint_at = self._lock_head(conn, institution_id, times[0])
+        stamps: dict[datetime, Any] = {}
         rows = []
         seqs = []
-        for event in events:
+        for event, event_at in zip(events, times, strict=True):
+            stamp = stamps.get(event_at)
+            if stamp is None:
+                stamp = stamps[event_at] = _bind_timestamp(conn, event_at)
             seq += 1
             detail_text = canonical_detail(event.detail)
             digest = entry_hash(
                 institution_id=institution_id,
                 seq=seq,
-                at=at,
+                at=event_at,
                 event=event,
                 detail_text=detail_text,
                 prev_hash=prev,

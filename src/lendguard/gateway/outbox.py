@@ -1,0 +1,64 @@
+"""The gateway's audit outbox: answered queries reach the bureau's hash chain in batches after commit.
+
+Every audit append locks the bureau's chain head until commit, so with the entry inside the query's
+transaction all queries of a bureau queue on that one row (on PostgreSQL, for several round trips
+each). Instead the fast path writes its audit event to ``gateway_audit_outbox`` in the query's own
+transaction — so a committed query always has its audit event, durable — and right after commit
+moves the queue onto the chain (:meth:`AuditOutbox.flush`). Flushes group-commit: a thread that finds
+its event already moved by another thread's batch returns at once. A process that dies between
+commit and flush leaves rows that the next flush of the bureau (any process) chains.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from lendguard.gateway.accounts import aware
+from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.audit import AuditLog
+from lendguard.platform.audit_model import AuditEvent
+
+
+class AuditOutbox:
+    """Queues audit events in the caller's transaction and chains them in batches after commit."""
+
+    def __init__(self, engine: Engine, audit: AuditLog) -> None:
+        self.engine = engine
+        self.audit = audit
+        self._drain = threading.Lock()  # one drainer per process; processes queue on the rows' locks
+        self._count = threading.Lock()
+        self._issued: dict[int, int] = {}  # bureau -> tickets handed out (each after a commit)
+        self._chained: dict[int, int] = {}  # bureau -> every ticket up to this one is on the chain
+
+    def add(self, repo: GatewayRepository, institution_id: int, event: AuditEvent, at: datetime) -> None:
+        """Queue ``event`` inside the transaction of the change it records."""
+        repo.add_outbox(institution_id, at, asdict(event))
+
+    def flush(self, institution_id: int) -> None:
+        """After the caller's commit: make sure its queued events are on the chain."""
+        with self._count:
+            ticket = self._issued[institution_id] = self._issued.get(institution_id, 0) + 1
+        with self._drain:
+            if self._chained.get(institution_id, 0) >= ticket:
+                return  # a batch that started after our commit took our event
+            with self._count:
+                mark = self._issued[institution_id]  # all these committed before the drain reads
+            self.drain(institution_id)
+            self._chained[institution_id] = mark
+
+    def drain(self, institution_id: int) -> int:
+        """Move every queued event of the bureau onto its chain, oldest first; return how many."""
+        with self.engine.begin() as conn:
+            repo = GatewayRepository(conn)
+            rows = repo.take_outbox(institution_id)
+            if not rows:
+                return 0
+            events = [AuditEvent(**row["event"]) for row in rows]
+            times = [aware(row["at"]) or row["at"] for row in rows]
+            self.audit.append_many(conn, institution_id, events, times)
+            repo.delete_outbox([int(row["id"]) for row in rows])
+        return len(rows)

@@ -1,0 +1,82 @@
+"""The fast path's audit: every answered query is on the bureau's chain when the call returns, the
+chain never forks under concurrent queries, and events left in the outbox by a crash are chained by
+the next flush."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+
+from lendguard.gateway.store import GatewayRepository, audit_outbox
+from lendguard.platform.audit_model import AuditEvent
+from lendguard.platform.audit_verify import verify
+from lendguard.platform.bootstrap import Container
+from lendguard.platform.model import Role
+from lendguard.platform.store import event_log
+from tests.gateway.conftest import make_world
+from tests.gateway.test_concurrency import THREADS, outcome, run_concurrently
+
+
+def chain(container: Container, institution_id: int) -> list[str]:
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(event_log.c.action).where(event_log.c.institution_id == institution_id).order_by(event_log.c.seq)
+        )
+        return [r.action for r in rows]
+
+
+def outbox_size(container: Container) -> int:
+    with container.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(audit_outbox)).scalar_one())
+
+
+def verified(container: Container, institution_id: int) -> bool:
+    with container.engine.connect() as conn:
+        return verify(conn, container.settings.security.signing_seed.reveal(), institution_id).ok
+
+
+def test_concurrent_answered_queries_are_all_chained_without_a_fork(container: Container) -> None:
+    world = make_world(container)
+    token = world.issue(max_uses=1000)["token"]
+    user = world.lender.users[Role.GATEWAY_CLIENT]
+    bureau = world.bureau.institution_id
+    before = Counter(chain(container, bureau))
+    counts = run_concurrently(lambda i: outcome(lambda: world.gateway.query(user, token, world.request())))
+    assert counts == Counter({"answered": THREADS})
+    after = Counter(chain(container, bureau)) - before
+    assert after == Counter({"gateway.query.answered": THREADS})
+    assert outbox_size(container) == 0
+    assert verified(container, bureau)
+
+
+def test_a_single_query_is_on_the_chain_when_the_call_returns(container: Container) -> None:
+    world = make_world(container)
+    token = world.issue()["token"]
+    result = world.gateway.query(world.lender.users[Role.GATEWAY_CLIENT], token, world.request())
+    with container.engine.connect() as conn:
+        last = conn.execute(
+            sa.select(event_log.c.action, event_log.c.object_id)
+            .where(event_log.c.institution_id == world.bureau.institution_id)
+            .order_by(event_log.c.seq.desc())
+            .limit(1)
+        ).one()
+    assert (last.action, last.object_id) == ("gateway.query.answered", result.query_ref)
+    assert outbox_size(container) == 0
+
+
+def test_events_left_in_the_outbox_by_a_crash_are_chained_by_the_next_flush(container: Container) -> None:
+    world = make_world(container)
+    bureau = world.bureau.institution_id
+    at = container.clock.now()
+    with container.engine.begin() as conn:  # committed, then the process "died" before flushing
+        repo = GatewayRepository(conn)
+        for n in range(3):
+            event = AuditEvent(actor="x", action="gateway.query.answered", subject_ref="B1", object_id=f"q{n}")
+            world.gateway.outbox.add(repo, bureau, event, at)
+    assert outbox_size(container) == 3
+    world.gateway.outbox.flush(bureau)
+    assert outbox_size(container) == 0
+    assert chain(container, bureau)[-3:] == ["gateway.query.answered"] * 3
+    assert verified(container, bureau)
+    assert world.gateway.outbox.drain(bureau) == 0
