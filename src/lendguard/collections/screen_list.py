@@ -167,7 +167,7 @@ def screen_list(
             _load(con, located_sql(rows), history, explain)
         # UTC offsets per zone and hour, from a day before the history window to past any next_allowed_at the
         # time-bound rules produce; instants outside are converted by ICU directly.
-        first_hour = max(0, int(since.timestamp()) // 3600 - 24)
+        first_hour = max(24, int(since.timestamp()) // 3600 - 24)  # from 1970-01-02: day numbers stay positive
         hours = (first_hour, int(last.timestamp()) // 3600 + 24 * (lookback_days(pack) + 2) - first_hour)
         for statement in offsets_sql(hours):
             con.execute(statement)

@@ -62,7 +62,11 @@ class _Cells:
 
 
 def _list(expr: str) -> str:
-    return f"list_filter(string_split(coalesce({expr}, ''), ';'), lambda x: x <> '')"
+    """The non-empty ';'-separated parts of ``expr``; the lambda runs only for a cell that holds a ';'."""
+    return (
+        f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN CAST([] AS VARCHAR[]) WHEN NOT contains({expr}, ';') THEN [{expr}] "
+        f"ELSE list_filter(string_split({expr}, ';'), lambda x: x <> '') END"
+    )
 
 
 def _time(expr: str) -> str:
@@ -136,9 +140,12 @@ def recent_calls(rows: str, since: str, until: str) -> str:
     """The calls of ``rows`` at or after ``since`` and before ``until``: all the caps, patterns and cool-downs see.
 
     Every row is checked on the way: an invalid one stops the query (``error()``), and ``screen_list`` then
-    names it through the slow loader. The outcome tests the rules make are flags computed once per attempt.
+    names it through the slow loader. The outcome tests the rules make are flags computed once per attempt;
+    ``debts`` is the raw text wrapped in ';' (a debt d is named when it contains ';d;'), ``no_debts`` whether
+    it names none.
     """
-    return f"""(SELECT debtor_id, at_utc, person_id, debts, number,
+    return f"""(SELECT debtor_id, at_utc, person_id, ';' || debts || ';' AS debts, number,
+        debts IS NULL OR trim(debts, ';') = '' AS no_debts,
         outcome = 'conversation' AS conv,
         initiated_by = 'collector' AND outcome = 'conversation' AS coll_conv,
         initiated_by = 'collector' AND outcome <> 'conversation' AS coll_other,

@@ -178,6 +178,14 @@ def _local(t: str, o: str, hours: tuple[int, int]) -> str:
     )
 
 
+def _day(t: str, o: str, hours: tuple[int, int]) -> str:
+    """The local date of instant ``t`` (as ``_local``) as a day number since 1970-01-01 (the hours start later)."""
+    return (
+        f"CASE WHEN {o}.mixed = false AND {_in_hours(t, hours)} THEN (epoch_us({t}) + {o}.off) // {24 * HOUR_US} "
+        f"ELSE CAST(timezone({o}.z, {t}) AS DATE) - DATE '1970-01-01' END"
+    )
+
+
 def _tz_join(t: str, zid: str, o: str, hours: tuple[int, int]) -> str:
     # One dense integer key (zone id x hour, clamped to the table so the zone's name always comes along):
     # DuckDB looks it up in an array instead of hashing strings.
@@ -213,9 +221,13 @@ def _windows(pack: Pack) -> tuple[int, int, int, int]:
 
 
 def lookback_days(pack: Pack) -> int:
-    """How many days before the earliest planned contact a time-bound rule can look (plus 2 for any zone offset)."""
-    win, _, cd, _ = _windows(pack)
-    return max(win, cd) + 2
+    """How many days before the earliest planned contact a time-bound rule can look.
+
+    The rules look back ``window`` / ``cool-down`` local days including the contact's own (or ``rapid``
+    minutes); one more day covers a daylight-saving shift between the contact and the start of that day.
+    """
+    win, _, cd, rapid = _windows(pack)
+    return max(win, cd, -(-rapid // (24 * 60))) + 1
 
 
 def offsets_sql(hours: tuple[int, int]) -> list[str]:
@@ -266,26 +278,25 @@ def decisions_sql(
     else:
         debt_cols, keys, first = "coalesce(debts[1], '') AS debt", "line", ""
     # h_person = p_person and a shared debt (or none named on either side): the per-debt counts of 12 CFR 1006.14.
-    # h_debts is the attempt's raw ';'-separated text: debt is one of its non-empty parts, or it names none.
-    mine = (
-        "h_person = p_person AND (debt = '' OR h_debts IS NULL OR contains(';' || h_debts || ';', ';' || debt || ';') "
-        "OR trim(h_debts, ';') = '')"
-    )
+    # h_debts is the attempt's raw text between ';'s: the debt is one of its non-empty parts, or it names none.
+    mine = "h_person = p_person AND (debt = '' OR h_no_debts OR contains(h_debts, debt_w))"
 
     def over_debts(fn: str, expr: str) -> str:
         # With one debt per plan row, f has one row per plan row already: the value is its own aggregate.
         return f"{fn}({expr})" if multi_debt else expr
 
-    talked = f"talk IS NOT NULL AND d0 <= talk + {cd - 1}"
+    talked = f"talk IS NOT NULL AND d0i <= talk + {cd - 1}"
+    freq_day = f"DATE '1970-01-01' + CAST(ftop[{lim}] + {win} AS INTEGER)"
+    talk_day = f"DATE '1970-01-01' + CAST(talk + {cd} AS INTEGER)"
     per_line = [
         f"{over_debts('sum', 'cn_connected')} AS cn_connected",
         f"{over_debts('sum', 'cn_unanswered')} AS cn_unanswered",
         f"{over_debts('max', 'us_rapid_last')} AS us_rapid_last",
         f"{over_debts('sum', 'us_perday')} AS us_perday",
         f"{over_debts('bool_or', f'fcount >= {lim}')} AS freq_obj",
-        f"{over_debts('max', f'CASE WHEN fcount >= {lim} THEN ftop[{lim}] + {win} END')} AS freq_free",
+        f"{over_debts('max', f'CASE WHEN fcount >= {lim} THEN {freq_day} END')} AS freq_free",
         f"{over_debts('bool_or', talked)} AS talk_obj",
-        f"{over_debts('max', f'CASE WHEN {talked} THEN talk + {cd} END')} AS talk_free",
+        f"{over_debts('max', f'CASE WHEN {talked} THEN {talk_day} END')} AS talk_free",
     ]
     statements = [
         f"""CREATE TABLE p AS SELECT pl.line, pl.id, pl.at_utc, pl.off_s, pl.debtor_id, pl.zones, pl.channel, pl.person_id,
@@ -297,20 +308,22 @@ def decisions_sql(
         # One pass over (plan row, debt) x the debtor's recent calls; the per-row counts ride on the first debt.
         # The history's outcome tests are flags computed once per attempt (screen_list_load.recent_calls).
         f"""CREATE TABLE f AS
-         WITH pd AS (SELECT line, debtor_id AS p_debtor, z0id, d0, person_id AS p_person, number AS p_number, at_utc AS p_at,
-                        {debt_cols} FROM p),
-         jh AS (SELECT pd.*, h.debtor_id AS h_debtor, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts, h.number AS h_number,
+         WITH pd AS (SELECT *, ';' || debt || ';' AS debt_w FROM (
+                       SELECT line, debtor_id AS p_debtor, z0id, d0 - DATE '1970-01-01' AS d0i, person_id AS p_person,
+                         number AS p_number, at_utc AS p_at, {debt_cols} FROM p)),
+         jh AS (SELECT pd.*, h.debtor_id AS h_debtor, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts,
+                       h.no_debts AS h_no_debts, h.number AS h_number,
                        h.conv, h.coll_conv, h.coll_other, h.coll_unans, h.coll, h.counted,
-                       CAST({_local("h.at_utc", "o", fh)} AS DATE) AS hday
+                       {_day("h.at_utc", "o", fh)} AS hday
                 FROM {recent} h JOIN pd ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
                 {_tz_join("h.at_utc", "pd.z0id", "o", fh)})
-         SELECT {keys}, any_value(d0) AS d0,
-           count_if({first}coll_conv AND hday = d0 AND h_person = h_debtor) AS cn_connected,
-           count_if({first}coll_other AND hday = d0 AND h_number = p_number) AS cn_unanswered,
+         SELECT {keys}, any_value(d0i) AS d0i,
+           count_if({first}coll_conv AND hday = d0i AND h_person = h_debtor) AS cn_connected,
+           count_if({first}coll_other AND hday = d0i AND h_number = p_number) AS cn_unanswered,
            max(CASE WHEN {first}coll_unans AND h_at > p_at - INTERVAL {rapid} MINUTE AND h_number = p_number THEN h_at END) AS us_rapid_last,
-           count_if({first}coll AND hday = d0 AND h_number = p_number) AS us_perday,
-           count_if(counted AND hday >= d0 - {win - 1} AND {mine}) AS fcount,
-           max(hday, {lim}) FILTER (WHERE counted AND hday >= d0 - {win - 1} AND {mine}) AS ftop,
+           count_if({first}coll AND hday = d0i AND h_number = p_number) AS us_perday,
+           count_if(counted AND hday >= d0i - {win - 1} AND {mine}) AS fcount,
+           max(hday, {lim}) FILTER (WHERE counted AND hday >= d0i - {win - 1} AND {mine}) AS ftop,
            max(CASE WHEN conv AND {mine} THEN hday END) AS talk
          FROM jh GROUP BY {keys}""",
         f"""CREATE TABLE dd AS SELECT line, {", ".join(per_line)} FROM f{" GROUP BY line" if multi_debt else ""}""",
