@@ -243,29 +243,48 @@ def _verified(
     return equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
 
 
-def _bucket_order(
-    block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]
+def _buckets(block: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+    """Bucket number of each row (rows equal on the whole band share one)."""
+    wide = block.astype(np.uint64)
+    keys = [
+        (wide[:, i] << np.uint64(32)) | (wide[:, i + 1] if i + 1 < wide.shape[1] else np.uint64(0))
+        for i in range(0, wide.shape[1], 2)
+    ]
+    order = np.lexsort(keys[::-1])
+    new = np.ones(len(order), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        new[1:] &= ordered[1:] == ordered[:-1]
+    new = ~new
+    new[0] = True
+    bucket = np.empty(len(order), dtype=np.int64)
+    bucket[order] = np.cumsum(new) - 1
+    return bucket
+
+
+def _grouped(
+    rows: npt.NDArray[np.int64], bucket: npt.NDArray[np.int64], label: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Rows sorted by band value, then component: (order, bucket start flags, group start flags)."""
-    order = np.lexsort((label, *block.T[::-1])).astype(np.int64)
-    ordered = block[order]
-    new_bucket = np.concatenate(([True], (ordered[1:] != ordered[:-1]).any(axis=1)))
-    lab = label[order]
+    """``rows`` sorted by bucket, then component: (order, bucket start flags, component start flags)."""
+    n = len(label)
+    key = bucket[rows] * n + label[rows]
+    order = rows[np.argsort(key, kind="stable")]
+    b, lab = bucket[order], label[order]
+    new_bucket = np.concatenate(([True], b[1:] != b[:-1]))
     new_group = new_bucket | np.concatenate(([True], lab[1:] != lab[:-1]))
     return order, new_bucket, new_group
 
 
-def _star_pairs(block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """(first row of its bucket, row) for every other row of a bucket in another component."""
-    order, new_bucket, _ = _bucket_order(block, label)
+def _star_pairs(order: npt.NDArray[np.int64], new_bucket: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """(first row of its bucket, row) for every other row of each bucket."""
     head = order[np.maximum.accumulate(np.where(new_bucket, np.arange(len(order)), 0))]
-    pairs = np.stack([head, order], axis=1)[~new_bucket]
-    return pairs[label[pairs[:, 0]] != label[pairs[:, 1]]]
+    return np.stack([head, order], axis=1)[~new_bucket]
 
 
-def _cross_pairs(block: npt.NDArray[np.uint32], label: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _cross_pairs(
+    order: npt.NDArray[np.int64], new_bucket: npt.NDArray[np.bool_], new_group: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
     """Every pair of rows that share a bucket but lie in different components (each pair once)."""
-    order, new_bucket, new_group = _bucket_order(block, label)
     bucket_end = np.flatnonzero(np.concatenate((new_bucket[1:], [True]))) + 1
     group_end = np.flatnonzero(np.concatenate((new_group[1:], [True]))) + 1
     at_bucket_end = bucket_end[np.cumsum(new_bucket) - 1]
@@ -287,15 +306,22 @@ def similar_components(sig: npt.NDArray[np.uint32], params: TemplateParams) -> n
     """
     n = len(sig)
     label = np.arange(n, dtype=np.int64)
+
+    def join(pairs: npt.NDArray[np.int64]) -> None:
+        nonlocal label
+        pairs = pairs[label[pairs[:, 0]] != label[pairs[:, 1]]]
+        joined = pairs[_verified(sig, pairs, params)] if len(pairs) else pairs
+        if len(joined):
+            label = components(n, label[joined])[label]
+
     for band in range(params.bands):
-        block = sig[:, band * params.rows : (band + 1) * params.rows]
-        for candidates in (_star_pairs, _cross_pairs):
-            pairs = candidates(block, label)
-            if not len(pairs):
-                continue
-            joined = pairs[_verified(sig, pairs, params)]
-            if len(joined):
-                label = components(n, label[joined])[label]
+        bucket = _buckets(sig[:, band * params.rows : (band + 1) * params.rows])
+        shared = np.flatnonzero(np.bincount(bucket)[bucket] >= 2)  # rows alone in their bucket pair with none
+        if not shared.size:
+            continue
+        order, new_bucket, _ = _grouped(shared, bucket, label)
+        join(_star_pairs(order, new_bucket))
+        join(_cross_pairs(*_grouped(shared, bucket, label)))
     return label
 
 
