@@ -59,17 +59,18 @@ HAVING COUNT(DISTINCT l.borrower_id) >= {min_borrowers} AND COUNT(DISTINCT l.val
    AND COUNT(DISTINCT l.borrower_id) <= {max_holders}
 """
 
+# UNION ALL: the parts cannot overlap (their kinds differ); edges only feed connected components
 EDGES = """
 SELECT DISTINCT l.borrower_id, l.kind, l.value FROM links l
 JOIN indicators i ON l.kind = i.kind AND l.value = i.value
-UNION
+UNION ALL
 SELECT DISTINCT l.borrower_id, 'segment', substr(l.value, 1, {prefix}) FROM links l
 JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
 {template_edges}
 """
 
 TEMPLATE_EDGES = """
-UNION
+UNION ALL
 SELECT DISTINCT borrower_id, 'template', template FROM complaints WHERE template IS NOT NULL
 """
 
@@ -79,11 +80,12 @@ JOIN members m ON l.borrower_id = m.borrower_id
 JOIN indicators i ON l.kind = i.kind AND l.value = i.value
 """
 
+# UNION ALL: the two parts overlap only when segment_prefix is 3, and scoring takes evidence as a set
 SEGMENT_ROWS = """
 SELECT m.ring_key, l.borrower_id, s.prefix, l.file, l.row_id, l.field, l.value FROM links l
 JOIN members m ON l.borrower_id = m.borrower_id
 JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
-UNION
+UNION ALL
 SELECT m.ring_key, l.borrower_id, substr(l.value, 1, 3), l.file, l.row_id, l.field, l.value FROM links l
 JOIN members m ON l.borrower_id = m.borrower_id WHERE {mobile} AND substr(l.value, 1, 3) IN ({virtual})
 """
