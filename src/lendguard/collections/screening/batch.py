@@ -62,8 +62,14 @@ class FoldedBatch:
         self._flags = flags
         self._codes = codes
         self._size = size
+        # Every bit any character of a message carries, in one pass (an empty message gets 0: one
+        # zero is appended so that every start is a valid index, and reduceat reads one element there).
+        starts = np.minimum(bounds[:-1], len(flags))
+        union = np.bitwise_or.reduceat(np.append(flags, np.uint16(0)), starts)
+        union[lengths == 0] = 0
+        self._union = union
         # Messages holding a character that folds to several characters take the per-message path.
-        self.general: set[int] = set(self._messages_at(np.flatnonzero(flags & MULTI)).tolist())
+        self.general: set[int] = set(np.flatnonzero(union & MULTI).tolist())
         kept = np.flatnonzero(flags & KEEP)
         kept_codes = np.take(codes, kept)
         folded = np.take(tables.codes.compact_code, kept_codes, mode="clip")
@@ -75,16 +81,14 @@ class FoldedBatch:
         self._kept = kept
         self._view_bounds = view_bounds
         self.compact_views: list[str] = [joined_view[view_bounds[i] : view_bounds[i + 1]] for i in range(count)]
-        self._starts = np.minimum(bounds[:-1], len(flags))  # reduceat needs valid indices: see _count
-        self._empty = lengths == 0
-        self.latin: list[bool] = (self._count(LATIN) > 0).tolist()
-        self.cjk: list[bool] = (self._count(CJK) > 0).tolist()
-        address_mark = self._count(ADDRESS_MARK) > 0
+        self.latin: list[bool] = ((union & LATIN) != 0).tolist()
+        self.cjk: list[bool] = ((union & CJK) != 0).tolist()
+        address_mark = (union & ADDRESS_MARK) != 0
         self.address_mark: list[bool] = address_mark.tolist()
-        self.digits: list[int] = self._count(DIGIT).tolist()
+        digit_at = np.flatnonzero(flags & DIGIT)
+        self.digits: list[int] = np.bincount(self._messages_at(digit_at), minlength=count).tolist()
         # Three digits in a row with gaps of at most one character: consecutive digit positions two
         # apart at most, twice, inside one message (the gate ``[0-9][^0-9]?[0-9][^0-9]?[0-9]``).
-        digit_at = np.flatnonzero(flags & DIGIT)
         close = np.diff(digit_at) <= 2
         triple = np.flatnonzero(close[:-1] & close[1:])
         digit_in = self._messages_at(np.concatenate((digit_at[triple], digit_at[triple + 2])))
@@ -103,33 +107,28 @@ class FoldedBatch:
         return np.searchsorted(self._bounds, positions, side="right") - 1
 
     def _en_address(self, digit_at: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
-        """Per message: a digit, white space and a capital (the detectors' ``[0-9]\\s+[A-Z]`` gate)."""
+        """Per message: a digit, white space and a capital (the detectors' ``[0-9]\\s+[A-Z]`` gate).
+
+        Followed from each digit: step over white space inside the message until a capital (found)
+        or anything else; one step per character of the longest run, on the few digits left.
+        """
         flags = self._flags
         found = np.zeros(len(self.texts), dtype=np.bool_)
-        capital = np.flatnonzero(flags & CAPITAL)
-        capital = capital[capital > 0]
-        capital = capital[(flags[capital - 1] & SPACE) != 0]  # white space right before the capital
-        if not len(capital) or not len(digit_at):
-            return found
-        # The last character before the capital that is not white space must be a digit of the same
-        # message: the last non-space position at or before each index, by a running maximum.
-        solid = np.where((flags & SPACE) != 0, -1, np.arange(len(flags)))
-        before = np.maximum.accumulate(solid)[capital - 1]
-        message = self._messages_at(capital)
-        ok = (before >= self._bounds[message]) & ((np.take(flags, np.maximum(before, 0)) & DIGIT) != 0)
-        found[message[ok]] = True
+        message = self._messages_at(digit_at)
+        end = self._bounds[message + 1]  # where the digit's message ends
+        at = digit_at + 1
+        spaced = at < end
+        at, end, message = at[spaced], end[spaced], message[spaced]
+        spaced = (np.take(flags, at) & SPACE) != 0  # at least one white-space character
+        at, end, message = at[spaced] + 1, end[spaced], message[spaced]
+        while len(at):
+            inside = at < end
+            at, end, message = at[inside], end[inside], message[inside]
+            step = np.take(flags, at)
+            found[message[(step & CAPITAL) != 0]] = True
+            spaced = (step & SPACE) != 0
+            at, end, message = at[spaced] + 1, end[spaced], message[spaced]
         return found
-
-    def _count(self, bit: int) -> npt.NDArray[np.int64]:
-        """Per message: how many of its characters carry ``bit``.
-
-        ``reduceat`` sums each message's slice; one zero is appended so that every start is a valid
-        index, and an empty message (whose "slice" would read one element) is set to 0.
-        """
-        present = np.append((self._flags & bit) != 0, False)
-        counts: npt.NDArray[np.int64] = np.add.reduceat(present, self._starts, dtype=np.int64)
-        counts[self._empty] = 0
-        return counts
 
     def compact(self, i: int) -> str:
         """The compact view of message ``i`` (equal to ``normalise.compact``)."""
@@ -178,11 +177,11 @@ class FoldedBatch:
         """
         flags = self._flags
         bounds = self._bounds
-        self._words_general = set(self._messages_at(np.flatnonzero(flags & WORDS_MULTI)).tolist())
+        self._words_general = set(np.flatnonzero(self._union & WORDS_MULTI).tolist())
         word = (flags & WORD) != 0
         last = word.copy()  # a word character whose next character (in the same message) is not
         last[:-1] &= ~word[1:]
-        ends = bounds[1:][~self._empty] - 1
+        ends = bounds[1:][bounds[1:] > bounds[:-1]] - 1  # the last character of each non-empty message
         last[ends] = word[ends]  # a message's last character has no next one
         both = np.empty(2 * len(word), dtype=np.bool_)
         both[0::2] = word
