@@ -123,6 +123,7 @@ def screen_list(
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone='UTC'")
+        con.execute("SET enable_progress_bar=false")
         if threads:
             con.execute(f"SET threads={int(threads)}")
         # DuckDB spills joins and aggregates to disk beyond this, which keeps the process under ~4 GiB.

@@ -285,6 +285,34 @@ def decisions_sql(
         # With one debt per plan row, f has one row per plan row already: the value is its own aggregate.
         return f"{fn}({expr})" if multi_debt else expr
 
+    active = {r.id for r in pack.active()}
+    window = f"counted AND hday >= d0i - {win - 1} AND {mine}"
+    # (rule, fact as an aggregate, the fact's value when the pack does not have the rule)
+    fact_table = [
+        (
+            "cn.connected_calls_per_day",
+            f"count_if({first}coll_conv AND hday = d0i AND h_person = h_debtor)",
+            "0",
+            "cn_connected",
+        ),
+        (
+            "cn.unanswered_per_number_per_day",
+            f"count_if({first}coll_other AND hday = d0i AND h_number = p_number)",
+            "0",
+            "cn_unanswered",
+        ),
+        (
+            "us.call_pattern",
+            f"max(CASE WHEN {first}coll_unans AND h_at > p_at - INTERVAL {rapid} MINUTE AND h_number = p_number THEN h_at END)",
+            "CAST(NULL AS TIMESTAMPTZ)",
+            "us_rapid_last",
+        ),
+        ("us.call_pattern", f"count_if({first}coll AND hday = d0i AND h_number = p_number)", "0", "us_perday"),
+        ("us.call_frequency", f"count_if({window})", "0", "fcount"),
+        ("us.call_frequency", f"max(hday, {lim}) FILTER (WHERE {window})", "CAST(NULL AS BIGINT[])", "ftop"),
+        ("us.conversation_cooldown", f"max(CASE WHEN conv AND {mine} THEN hday END)", "CAST(NULL AS BIGINT)", "talk"),
+    ]
+    facts = [f"{agg if rule in active else absent} AS {name}" for rule, agg, absent, name in fact_table]
     talked = f"talk IS NOT NULL AND d0i <= talk + {cd - 1}"
     freq_day = f"DATE '1970-01-01' + CAST(ftop[{lim}] + {win} AS INTEGER)"
     talk_day = f"DATE '1970-01-01' + CAST(talk + {cd} AS INTEGER)"
@@ -305,26 +333,20 @@ def decisions_sql(
              CASE WHEN pl.off_s LIKE '-%' THEN -1 ELSE 1 END * (CAST(substr(pl.off_s, 2, 2) AS INTEGER) * 60 + CAST(substr(pl.off_s, 5, 2) AS INTEGER)) AS off_min
            FROM plan pl LEFT JOIN tzz zz ON zz.z = pl.zones[1] {_tz_join("pl.at_utc", "zz.zid", "o", fh)}""",
         "CREATE TABLE pz AS SELECT pz.line, pz.z, zz.zid FROM (SELECT line, unnest(zones) AS z FROM p) pz JOIN tzz zz USING (z)",
-        # One pass over (plan row, debt) x the debtor's recent calls; the per-row counts ride on the first debt.
+        # One pass over (planned call, debt) x the debtor's recent calls; the per-row counts ride on the first
+        # debt. Every rule that reads these facts is about calls, so other planned contacts stay out.
         # The history's outcome tests are flags computed once per attempt (screen_list_load.recent_calls).
         f"""CREATE TABLE f AS
          WITH pd AS (SELECT *, ';' || debt || ';' AS debt_w FROM (
                        SELECT line, debtor_id AS p_debtor, z0id, d0 - DATE '1970-01-01' AS d0i, person_id AS p_person,
-                         number AS p_number, at_utc AS p_at, {debt_cols} FROM p)),
+                         number AS p_number, at_utc AS p_at, {debt_cols} FROM p WHERE channel = 'call')),
          jh AS (SELECT pd.*, h.debtor_id AS h_debtor, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts,
                        h.no_debts AS h_no_debts, h.number AS h_number,
                        h.conv, h.coll_conv, h.coll_other, h.coll_unans, h.coll, h.counted,
                        {_day("h.at_utc", "o", fh)} AS hday
                 FROM {recent} h JOIN pd ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
                 {_tz_join("h.at_utc", "pd.z0id", "o", fh)})
-         SELECT {keys}, any_value(d0i) AS d0i,
-           count_if({first}coll_conv AND hday = d0i AND h_person = h_debtor) AS cn_connected,
-           count_if({first}coll_other AND hday = d0i AND h_number = p_number) AS cn_unanswered,
-           max(CASE WHEN {first}coll_unans AND h_at > p_at - INTERVAL {rapid} MINUTE AND h_number = p_number THEN h_at END) AS us_rapid_last,
-           count_if({first}coll AND hday = d0i AND h_number = p_number) AS us_perday,
-           count_if(counted AND hday >= d0i - {win - 1} AND {mine}) AS fcount,
-           max(hday, {lim}) FILTER (WHERE counted AND hday >= d0i - {win - 1} AND {mine}) AS ftop,
-           max(CASE WHEN conv AND {mine} THEN hday END) AS talk
+         SELECT {keys}, any_value(d0i) AS d0i, {", ".join(facts)}
          FROM jh GROUP BY {keys}""",
         f"""CREATE TABLE dd AS SELECT line, {", ".join(per_line)} FROM f{" GROUP BY line" if multi_debt else ""}""",
         f"""CREATE TABLE loc AS SELECT p.line, count(*) AS us_loc_prior
