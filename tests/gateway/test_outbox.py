@@ -8,7 +8,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from lendguard.gateway.store import GatewayRepository, audit_outbox
+from lendguard.gateway.store import GatewayRepository, audit_outbox, ledger
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.audit_verify import verify
 from lendguard.platform.bootstrap import Container
@@ -63,6 +63,13 @@ def test_a_single_query_is_on_the_chain_when_the_call_returns(container: Contain
         ).one()
     assert (last.action, last.object_id) == ("gateway.query.answered", result.query_ref)
     assert outbox_size(container) == 0
+    # The fast path answered it (the locked path would have asked the consent ledger again) and
+    # wrote the ledger line with the balance the caller was told.
+    assert world.consent.calls == 1
+    with container.engine.connect() as conn:
+        line = conn.execute(sa.select(ledger).where(ledger.c.query_ref == result.query_ref)).one()
+    assert (line.amount_fen, line.balance_after_fen) == (-100, 100_000 - 100)
+    assert result.balance == "999.00"
 
 
 def test_events_left_in_the_outbox_by_a_crash_are_chained_by_the_next_flush(container: Container) -> None:

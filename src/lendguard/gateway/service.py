@@ -247,21 +247,28 @@ class GatewayService(Detection):
         client, price_fen = ready.client, ready.price_fen
         bureau_id = int(client["institution_id"])
         repo = GatewayRepository(conn)
-        balance_after = repo.charge_within_limits(
-            bureau_id,
-            int(client["id"]),
-            price_fen,
-            topup_total_fen=int(client["topup_total_fen"]),
-            windows=window_starts(now),
-            limits=(ready.contract.rate_per_second, ready.contract.rate_per_day),
-        )
-        if balance_after is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
-            raise _TakeLockedPath
         line = self._query_line(client, request, claims, uuid.uuid4().hex[:20], idempotency_key, now)
         line.update(outcome="answered", reason=None, price_fen=price_fen, tier=ready.tier_label, response=ready.answer)
-        if not repo.add_query_once(bureau_id, line):
-            raise _TakeLockedPath  # a retry: the locked path replays the first outcome
-        self._ledger_and_audit(conn, principal, client, line, balance_after, now, queue=not self._read_apart)
+        topup, windows = int(client["topup_total_fen"]), window_starts(now)
+        limits = (ready.contract.rate_per_second, ready.contract.rate_per_day)
+        if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
+            event = asdict(self._query_event(principal, client, line))
+            balance = repo.charge_and_record_pg(
+                {**line, "institution_id": bureau_id}, event, topup_total_fen=topup, windows=windows, limits=limits
+            )
+            if balance is None:
+                raise _TakeLockedPath
+            balance_after = balance
+        else:
+            balance = repo.charge_within_limits(
+                bureau_id, int(client["id"]), price_fen, topup_total_fen=topup, windows=windows, limits=limits
+            )
+            if balance is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
+                raise _TakeLockedPath
+            if not repo.add_query_once(bureau_id, line):
+                raise _TakeLockedPath  # a retry: the locked path replays the first outcome
+            balance_after = balance
+            self._ledger_and_audit(conn, principal, client, line, balance_after, now)
         return QueryResult(
             line["ref"],
             client["ref"],
@@ -405,11 +412,8 @@ class GatewayService(Detection):
         line: dict[str, Any],
         balance_after: int,
         now: datetime,
-        *,
-        queue: bool = False,
     ) -> None:
-        """The ledger line of a charged query and the audit entry of every decided query (``queue``:
-        to the audit outbox, chained after commit by ``self.outbox.flush``)."""
+        """The ledger line of a charged query and the audit entry of every decided query."""
         bureau_id = int(client["institution_id"])
         price_fen = int(line["price_fen"])
         repo = GatewayRepository(conn)
@@ -426,7 +430,13 @@ class GatewayService(Detection):
                     "tier": line["tier"],
                 },
             )
-        event = AuditEvent(
+        event = self._query_event(principal, client, line)
+        self.audit.append(conn, bureau_id, event, now)
+
+    @staticmethod
+    def _query_event(principal: Principal, client: dict[str, Any], line: dict[str, Any]) -> AuditEvent:
+        """The audit entry of a decided query, on the bureau's chain under the borrower's id."""
+        return AuditEvent(
             actor=principal.username,
             action=f"gateway.query.{line['outcome']}",
             subject_ref=line["borrower_ref"],
@@ -439,13 +449,9 @@ class GatewayService(Detection):
                 "channel": line["channel"],
                 "authorisation": line["authorisation_ref"],
                 "reason": line["reason"],
-                "price": fen_to_yuan(price_fen),
+                "price": fen_to_yuan(int(line["price_fen"])),
             },
         )
-        if queue:
-            self.outbox.add(repo, bureau_id, event, now)
-        else:
-            self.audit.append(conn, bureau_id, event, now)
 
     def _client_for(self, repo: GatewayRepository, principal: Principal, claims: Claims | None) -> dict[str, Any]:
         """The client record the lender's user acts as (found through the lender's institution)."""

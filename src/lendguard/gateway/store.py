@@ -6,6 +6,7 @@ on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -215,6 +216,54 @@ CHARGE_WITHIN_LIMITS = (
     )
     .returning(clients.c.balance_fen)
 )
+# PostgreSQL: the fast path's whole write in one round trip, so the client's row — locked by the
+# first UPDATE until commit, and shared by all of the client's queries — is held for one statement
+# and the commit. Each step runs only if the one before changed a row (the charge, then the use,
+# then the query line, whose idempotency key may be taken), in the lock order of the locked path:
+# client row, authorisation, idempotency key. Returns the new balance (NULL: not charged) and
+# whether the query line went in; anything short of both means "roll back, take the locked path".
+PG_CHARGE_AND_RECORD = sa.text(
+    """
+WITH c AS (
+    UPDATE gateway_clients SET
+        balance_fen = balance_fen - :price,
+        second_count = CASE WHEN second_start = :second THEN second_count + 1 ELSE 1 END,
+        second_start = :second,
+        day_count = CASE WHEN day_start = :day THEN day_count + 1 ELSE 1 END,
+        day_start = :day
+    WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen >= :price
+        AND topup_total_fen = :topup
+        AND (second_start IS NULL OR second_start <> :second OR second_count < :per_second)
+        AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
+    RETURNING balance_fen
+), u AS (
+    UPDATE gateway_authorisations SET uses = uses + 1
+    WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
+        AND EXISTS (SELECT 1 FROM c)
+    RETURNING 1
+), q AS (
+    INSERT INTO gateway_queries (institution_id, ref, client_id, idempotency_key, at, borrower_ref,
+        authorisation_ref, purpose, channel, product, outcome, reason, price_fen, tier, response)
+    SELECT CAST(:inst AS INTEGER), CAST(:ref AS VARCHAR), CAST(:cid AS INTEGER), CAST(:idem AS VARCHAR),
+        CAST(:at AS TIMESTAMPTZ), CAST(:borrower AS VARCHAR), CAST(:auth_ref AS VARCHAR),
+        CAST(:purpose AS VARCHAR), CAST(:channel AS VARCHAR), CAST(:product AS VARCHAR), 'answered', NULL,
+        CAST(:price AS BIGINT), CAST(:tier AS VARCHAR), CAST(:response AS JSONB)
+    WHERE EXISTS (SELECT 1 FROM u)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), l AS (
+    INSERT INTO gateway_ledger (institution_id, client_id, at, kind, amount_fen, balance_after_fen, query_ref, tier)
+    SELECT CAST(:inst AS INTEGER), CAST(:cid AS INTEGER), CAST(:at AS TIMESTAMPTZ), 'charge',
+        -CAST(:price AS BIGINT), c.balance_fen, CAST(:ref AS VARCHAR), CAST(:tier AS VARCHAR)
+    FROM c WHERE EXISTS (SELECT 1 FROM q)
+), o AS (
+    INSERT INTO gateway_audit_outbox (institution_id, at, event)
+    SELECT CAST(:inst AS INTEGER), CAST(:at AS TIMESTAMPTZ), CAST(:event AS JSONB)
+    WHERE EXISTS (SELECT 1 FROM q)
+)
+SELECT (SELECT balance_fen FROM c) AS balance_fen, EXISTS (SELECT 1 FROM q) AS recorded
+"""
+)
 USE_AUTHORISATION = (
     authorisations.update()
     .where(
@@ -333,6 +382,42 @@ class GatewayRepository:
         }
         row = self.conn.execute(CHARGE_WITHIN_LIMITS, params).first()
         return None if row is None else int(row[0])
+
+    def charge_and_record_pg(
+        self,
+        line: Mapping[str, Any],
+        event: Mapping[str, Any],
+        *,
+        topup_total_fen: int,
+        windows: tuple[datetime, datetime],
+        limits: tuple[int, int],
+    ) -> int | None:
+        """PostgreSQL, one round trip: charge (as :meth:`charge_within_limits`), count the use, insert
+        the query ``line``, its ledger line and its audit ``event`` into the outbox. Returns the new
+        balance, or None when any step did not happen (the caller must roll back)."""
+        params = {
+            "inst": line["institution_id"],
+            "cid": line["client_id"],
+            "price": line["price_fen"],
+            "topup": topup_total_fen,
+            "second": windows[0],
+            "day": windows[1],
+            "per_second": limits[0],
+            "per_day": limits[1],
+            "auth_ref": line["authorisation_ref"],
+            "ref": line["ref"],
+            "idem": line["idempotency_key"],
+            "at": line["at"],
+            "borrower": line["borrower_ref"],
+            "purpose": line["purpose"],
+            "channel": line["channel"],
+            "product": line["product"],
+            "tier": line["tier"],
+            "response": json.dumps(line["response"]),
+            "event": json.dumps(dict(event)),
+        }
+        row = self.conn.execute(PG_CHARGE_AND_RECORD, params).one()
+        return int(row.balance_fen) if row.balance_fen is not None and row.recorded else None
 
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
         """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""
