@@ -30,6 +30,7 @@ from lendguard.collections.screening.normalise import (
     code_points,
     compact_offsets_general,
     join_spelled,
+    join_spelled_offsets,
     words,
     words_offsets_general,
 )
@@ -160,13 +161,15 @@ class FoldedBatch:
         one message are a contiguous, sorted slice even where the next message starts with a word.
         """
         keys = self._words_keys if self._words_keys is not None else self._build_words()
-        if i not in self._words_general:
-            low, high = self._words_bounds[i], self._words_bounds[i + 1]
-            origin: list[int] = [0]
-            origin.extend(((keys[low:high] + 1) // 2 - self.bounds[i]).tolist())
-            if len(origin) == len(view):  # shorter: letters spelled out one by one were joined
-                return view, origin
-        return words_offsets_general(self.texts[i], self.tables)
+        if i in self._words_general:
+            return words_offsets_general(self.texts[i], self.tables)
+        low, high = self._words_bounds[i], self._words_bounds[i + 1]
+        origin: list[int] = [0]
+        origin.extend(((keys[low:high] + 1) // 2 - self.bounds[i]).tolist())
+        if len(origin) == len(view):
+            return view, origin
+        # Shorter: letters spelled out one by one were joined; join the full view and its map alike.
+        return join_spelled_offsets(" " + self._joined_words[low:high], origin)
 
     def _build_words(self) -> npt.NDArray[np.int64]:
         """The words view of every message: its word characters and one space after each word.

@@ -293,14 +293,19 @@ def words_offsets_general(text: str, tables: FoldTables) -> tuple[str, list[int]
     if flat[-1] != " ":  # the last token still needs its closing space
         joined += " "
         out_origin.append(size)
+    return join_spelled_offsets(joined, out_origin)
+
+
+def join_spelled_offsets(joined: str, origin: list[int]) -> tuple[str, list[int]]:
+    """:func:`join_spelled` of a words view, carrying its offset map along (the spaces dropped)."""
     if _SPACED_HINT.search(joined) is None:  # no letters spelled out one by one: nothing to join
-        return joined, out_origin
+        return joined, origin
     matches = list(_SPACED_LETTERS.finditer(joined))
     if not matches:
-        return joined, out_origin
+        return joined, origin
     drop = {k for m in matches for k in range(m.start(), m.end()) if joined[k] == " "}
     kept = [k for k in range(len(joined)) if k not in drop]
-    return "".join(joined[k] for k in kept), [out_origin[k] for k in kept]
+    return "".join(joined[k] for k in kept), [origin[k] for k in kept]
 
 
 def span_back(origin: list[int], start: int, end: int, text_length: int) -> tuple[int, int]:
