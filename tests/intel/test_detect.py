@@ -122,6 +122,16 @@ def test_decoys_are_candidates_below_the_threshold() -> None:
     assert not any("B020" in g or "B030" in g for g in groups)  # family, popular template: no link at all
 
 
+def test_linked_templates_join_the_popular_template_copiers() -> None:
+    # link_templates=True: template clusters are graph edges (the templates table is loaded before the graph)
+    linked = run_duckdb(SMALL, threshold=0.0, link_templates=True)
+    groups = {tuple(r["borrowers"]): r for r in linked["rings"]}
+    copiers = groups[("B030", "B031", "B032", "B033")]
+    assert copiers["score"] < 0.5
+    assert [s["name"] for s in copiers["signals"]] == ["template"]
+    assert ("B001", "B002", "B003", "B004", "B005") in groups
+
+
 def test_a_hub_number_behind_too_many_borrowers_links_nobody() -> None:
     doc = run_duckdb(SMALL, max_indicator_borrowers=3, threshold=0.0)
     for ring in doc["rings"]:

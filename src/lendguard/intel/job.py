@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -71,7 +72,7 @@ JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
 
 TEMPLATE_EDGES = """
 UNION ALL
-SELECT DISTINCT borrower_id, 'template', template FROM complaints WHERE template IS NOT NULL
+SELECT DISTINCT c.borrower_id, 'template', t.template FROM complaints c JOIN templates t ON c.seq = t.seq
 """
 
 LINK_ROWS = """
@@ -96,8 +97,9 @@ JOIN members m ON c.borrower_id = m.borrower_id WHERE c.answered_by = 'third_par
 """
 
 TEMPLATE_ROWS = """
-SELECT m.ring_key, c.borrower_id, c.template, c.row_id, c.text FROM complaints c
-JOIN members m ON c.borrower_id = m.borrower_id WHERE c.template IS NOT NULL
+SELECT m.ring_key, c.borrower_id, t.template, c.row_id, c.text FROM complaints c
+JOIN templates t ON c.seq = t.seq
+JOIN members m ON c.borrower_id = m.borrower_id
 """
 
 COMPLAINT_ROWS = """
@@ -143,8 +145,8 @@ def _code_points(values: pa.Array) -> tuple[npt.NDArray[np.uint32], npt.NDArray[
     return codes, np.asarray(pc.utf8_length(values), dtype=np.int64)
 
 
-def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
-    """Add the ``template`` column: the complaint id heading the text's near-duplicate cluster.
+def template_labels(complaints: pa.Table, config: DetectionConfig) -> pa.Array:
+    """Per complaint, the complaint id heading its text's near-duplicate cluster (null: no twin).
 
     Texts are folded as :func:`~lendguard.intel.template_model.normalise_text` does: NFKC and lower
     case with Arrow compute (utf8proc, in C++), then letters and digits kept by a code-point table.
@@ -154,8 +156,18 @@ def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
     codes, lengths = fold_codes(*_code_points(lowered))
     labels = cluster_codes(codes, lengths, config.template, _factorize)
     heads = complaints.column("row_id").take(pa.array(np.maximum(labels, 0)))
-    column = pc.if_else(pa.array(labels >= 0), heads, pa.scalar(None, pa.string()))
-    return complaints.append_column("template", column)
+    return pc.if_else(pa.array(labels >= 0), heads, pa.scalar(None, pa.string()))
+
+
+def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
+    """``complaints`` with the ``template`` column of :func:`template_labels`."""
+    return complaints.append_column("template", template_labels(complaints, config))
+
+
+def _template_table(labels: pa.Array) -> pa.Table:
+    """(seq, template) of the complaints in a cluster: joined to ``complaints.seq`` in SQL."""
+    seq = np.flatnonzero(np.asarray(pc.is_valid(labels), dtype=bool))
+    return pa.table({"seq": pa.array(seq, type=pa.int64()), "template": labels.take(pa.array(seq))})
 
 
 def _fetch(backend: Backend, sql: str) -> dict[int, list[tuple[Any, ...]]]:
@@ -226,19 +238,32 @@ def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig)
 def run(
     backend: Backend, tables: InputTables, config: DetectionConfig, progress: Progress | None = None
 ) -> list[RingRows]:
-    """Run the engine part of detection on validated input: every candidate ring's evidence rows."""
+    """Run the engine part of detection on validated input: every candidate ring's evidence rows.
+
+    Template clustering (NumPy/Arrow, mostly outside the GIL) runs on a second thread while the engine
+    builds the entity graph; its result is loaded as the ``templates`` table once it is needed (before
+    the graph when template similarity joins borrowers, else before the evidence rows). Only this
+    thread talks to the engine.
+    """
     note = progress or (lambda _msg: None)
-    note("clustering complaint texts")
-    for name, table in tables.tables.items():
-        if name not in QUERIED:
-            continue
-        if name == "complaints":
-            table = with_templates(table, config)
-        elif name == "account_events":  # AT is a keyword in some SQL dialects
-            table = table.rename_columns(["event_at" if c == "at" else c for c in table.column_names])
-        backend.load(name, table)
-    note("building the entity graph")
-    rings = candidate_rings(backend, config)
+    complaints = tables["complaints"]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        note("clustering complaint texts")
+        labels = pool.submit(template_labels, complaints, config)
+        for name, table in tables.tables.items():
+            if name not in QUERIED:
+                continue
+            if name == "complaints":
+                table = table.append_column("seq", pa.array(np.arange(table.num_rows), type=pa.int64()))
+            elif name == "account_events":  # AT is a keyword in some SQL dialects
+                table = table.rename_columns(["event_at" if c == "at" else c for c in table.column_names])
+            backend.load(name, table)
+        if config.link_templates:
+            backend.load("templates", _template_table(labels.result()))
+        note("building the entity graph")
+        rings = candidate_rings(backend, config)
+        if not config.link_templates:
+            backend.load("templates", _template_table(labels.result()))
     note(f"scoring {len(rings)} candidate rings")
     return ring_rows(backend, rings, config)
 
