@@ -357,7 +357,7 @@ def decisions_sql(
         else "CREATE TABLE loc AS SELECT 0 AS line, 0 AS us_loc_prior WHERE false",
         f"""CREATE TABLE qa AS SELECT pz.line, bool_or(NOT {_open_at(_local("p.at_utc", "o", fh), start, end, inclusive)}) AS quiet_closed
          FROM pz JOIN p USING (line) {_tz_join("p.at_utc", "pz.zid", "o", fh)} GROUP BY pz.line""",
-        f"""CREATE TABLE d AS SELECT line, id, at_utc, off_s, off_min, channel,
+        f"""CREATE TABLE d AS SELECT line, id, at_utc, off_s, off_min, channel, quiet_closed,
            concat_ws(';', {names}) AS rules,
            CASE WHEN {blocks} THEN 'block' WHEN {reviews} THEN 'review' ELSE 'allow' END AS decision,
            {nevers} AS never,
@@ -370,7 +370,11 @@ def decisions_sql(
     ]
     # next_allowed_at: from the history-bound instant, step to the next opening of every zone's allowed hours
     # until all are open at once. Rows leave the iteration as soon as they settle; QUIET_STEPS bounds it.
-    steps = ["q0 AS (SELECT line, t_hist AS t FROM d WHERE NOT never AND channel <> 'letter')"]
+    # A contact that history does not hold back, planned inside every zone's allowed hours, is settled already.
+    settled_at_once = "(t_hist = at_utc AND NOT coalesce(quiet_closed, true))"
+    steps = [
+        f"q0 AS (SELECT line, t_hist AS t FROM d WHERE NOT never AND channel <> 'letter' AND NOT {settled_at_once})"
+    ]
     for k in range(1, QUIET_STEPS + 1):
         local = _local("q.t", "o", fh)
         is_open = _open_at(local, start, end, inclusive)
@@ -389,7 +393,8 @@ def decisions_sql(
     query = f"""
 WITH {", ".join(steps)},
 qs AS ({settled}),
-fin AS (SELECT d.*, CASE WHEN d.never THEN NULL WHEN d.channel = 'letter' THEN d.t_hist ELSE qs.t END AS next_utc,
+fin AS (SELECT d.*, CASE WHEN d.never THEN NULL WHEN d.channel = 'letter' THEN d.t_hist
+                         WHEN {settled_at_once} THEN d.at_utc ELSE qs.t END AS next_utc,
           coalesce(qs.done, true) AS converged
         FROM d LEFT JOIN qs USING (line))
 SELECT id, decision, rules,
