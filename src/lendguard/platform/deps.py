@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.credentials import hash_api_key
@@ -20,8 +21,8 @@ SESSION_USER_KEY = "user_id"
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer lg_...`")
 
 
-def get_container(request: Request) -> Container:
-    """The container the app was built with."""
+async def get_container(request: Request) -> Container:
+    """The container the app was built with (async: no I/O, so no threadpool hop per request)."""
     container: Container = request.app.state.container
     return container
 
@@ -46,14 +47,21 @@ class ApiKeyCache:
         self._entries: dict[str, tuple[float, int, Principal]] = {}
         self._lock = threading.Lock()
 
+    def fresh(self, tenancy: TenancyService, full_key: str) -> Principal | None:
+        """The key's owner if cached, fresh and no credential changed since; else None (look it up)."""
+        hit = self._entries.get(hash_api_key(full_key))
+        if hit is not None and hit[0] > self.clock() and hit[1] == tenancy.credentials_version:
+            return hit[2]
+        return None
+
     def principal(self, tenancy: TenancyService, full_key: str) -> Principal | None:
         """The key's owner (from the cache while fresh and no credential changed), else None."""
+        cached = self.fresh(tenancy, full_key)
+        if cached is not None:
+            return cached
         digest = hash_api_key(full_key)
         version = tenancy.credentials_version
         now = self.clock()
-        hit = self._entries.get(digest)
-        if hit is not None and hit[0] > now and hit[1] == version:
-            return hit[2]
         principal = tenancy.principal_for_api_key(full_key)
         with self._lock:
             if principal is None:
@@ -73,14 +81,20 @@ def api_key_cache(request: Request) -> ApiKeyCache:
     return cache
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     container: AppContainer,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from an API key (``Authorization: Bearer``) or from a page session cookie."""
+    """The caller, from an API key (``Authorization: Bearer``) or from a page session cookie.
+
+    Async, so a cached key costs no threadpool hop; database look-ups run in the threadpool.
+    """
     if credentials is not None:
-        principal = api_key_cache(request).principal(container.tenancy, credentials.credentials)
+        cache = api_key_cache(request)
+        principal = cache.fresh(container.tenancy, credentials.credentials)
+        if principal is None:
+            principal = await run_in_threadpool(cache.principal, container.tenancy, credentials.credentials)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -90,7 +104,7 @@ def current_principal(
         return principal
     user_id = request.session.get(SESSION_USER_KEY) if "session" in request.scope else None
     if user_id is not None:
-        principal = container.tenancy.principal_for_user(int(user_id))
+        principal = await run_in_threadpool(container.tenancy.principal_for_user, int(user_id))
         if principal is not None:
             return principal
     raise HTTPException(status.HTTP_401_UNAUTHORIZED, "authentication required", headers={"WWW-Authenticate": "Bearer"})
