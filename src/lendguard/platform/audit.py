@@ -57,6 +57,26 @@ checkpoints = sa.Table(
 )
 
 
+# Statements of the append path, built once (building and cache-keying a Core statement per append
+# cost more than running it on SQLite).
+_HEAD = sa.select(
+    chain_heads.c.seq, chain_heads.c.head_hash, chain_heads.c.checkpoint_seq, chain_heads.c.checkpoint_at
+).where(chain_heads.c.institution_id == sa.bindparam("inst"))
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_HEAD_UPDATE = (
+    chain_heads.update()
+    .where(chain_heads.c.institution_id == sa.bindparam("inst"))
+    .values(
+        seq=sa.bindparam("v_seq"),
+        head_hash=sa.bindparam("v_head_hash"),
+        updated_at=sa.bindparam("v_updated_at", type_=UTC_TS),
+    )
+)
+_HEAD_UPDATE_CHECKPOINT = _HEAD_UPDATE.values(
+    checkpoint_seq=sa.bindparam("v_checkpoint_seq"), checkpoint_at=sa.bindparam("v_checkpoint_at", type_=UTC_TS)
+)
+
+
 def institution_signing_key(signing_seed: str, institution_id: int) -> Ed25519PrivateKey:
     """The institution's Ed25519 key, derived (HKDF-SHA256) from the configured seed and its id."""
     raw = HKDF(
@@ -173,7 +193,8 @@ class AuditLog:
         ):
             self.checkpoint(conn, institution_id, seq, prev, at)
             values.update(checkpoint_seq=seq, checkpoint_at=at)
-        conn.execute(chain_heads.update().where(chain_heads.c.institution_id == institution_id).values(**values))
+        statement = _HEAD_UPDATE_CHECKPOINT if "checkpoint_seq" in values else _HEAD_UPDATE
+        conn.execute(statement, {"inst": institution_id, **{f"v_{k}": v for k, v in values.items()}})
         return seqs
 
     def entries_for_subject(self, conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
@@ -200,12 +221,8 @@ class AuditLog:
 
     def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> tuple[int, str, int, datetime | None]:
         """Lock the chain head; return (seq, head hash, last checkpoint seq, last checkpoint time)."""
-        query = sa.select(
-            chain_heads.c.seq, chain_heads.c.head_hash, chain_heads.c.checkpoint_seq, chain_heads.c.checkpoint_at
-        ).where(chain_heads.c.institution_id == institution_id)
-        if conn.dialect.name != "sqlite":
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+        query = _HEAD if conn.dialect.name == "sqlite" else _HEAD_FOR_UPDATE
+        row = conn.execute(query, {"inst": institution_id}).first()
         if row is None:
             # First entry of this chain: create the head, tolerating a concurrent creator (ON CONFLICT DO
             # NOTHING), then read it back under the row lock: whoever created it, we now queue behind it.
@@ -224,7 +241,7 @@ class AuditLog:
                 else postgresql.insert(chain_heads).values(**values).on_conflict_do_nothing()
             )
             conn.execute(insert)
-            row = conn.execute(query).one()
+            row = conn.execute(query, {"inst": institution_id}).one()
         last_at = _aware(row.checkpoint_at) if row.checkpoint_at is not None else None
         return int(row.seq), str(row.head_hash), int(row.checkpoint_seq), last_at
 
