@@ -1,10 +1,11 @@
 """The ring-detection job, written once as SQL and run by any analytics backend.
 
-Steps: (1) template clusters of complaint texts (MinHash/LSH, NumPy, the same for every engine);
-(2) in the engine: contact links, shared indicators (with the hub cap), number blocks, and the
-borrower–indicator edges; (3) connected components (pure); (4) in the engine: each candidate ring's
-evidence rows; (5) scoring (pure). Every row read back is sorted in Python, so DuckDB and Spark give
-byte-identical documents.
+Steps: (1) template clusters of complaint texts (MinHash/LSH, NumPy, the same for every engine; on a
+second thread while the engine works); (2) in the engine: contact links, shared indicators (with the
+hub cap), number blocks, and the borrower–indicator edges; (3) connected components (pure); (4) in the
+engine: each candidate ring's evidence rows; (5) scoring (pure). Scoring sorts everything it reports
+and never depends on the order of the rows it is given, so DuckDB and Spark give byte-identical
+documents without sorting what they return.
 """
 
 from __future__ import annotations
