@@ -292,6 +292,7 @@ baseline_router = APIRouter(prefix="/v1/gateway-baseline", tags=["benchmark"])
 def baseline_score(bureau_id: int, borrower_ref: str, request: Request) -> dict[str, Any]:
     container = request.app.state.container
     svc = service(container)
-    with container.engine.connect() as conn:
+    # A read transaction, like the checked path's reads (on SQLite: no write lock).
+    with container.engine.connect().execution_options(read_only=True) as conn:
         answer = svc.provider.answer(conn, bureau_id, borrower_ref, Product.SCORE)
     return {"borrower_ref": borrower_ref, "result": answer}
