@@ -88,17 +88,18 @@ folder = Path(sys.argv[1]); threads = int(sys.argv[3])
 began = time.perf_counter()
 n = screen_list(get_pack(sys.argv[2]), folder / "plan.csv", folder / "attempts.csv", folder / "decisions.csv", threads=threads)
 elapsed = time.perf_counter() - began
-print("\\nRESULT", n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("\\nRESULT", n, elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 """
 
 
-def run_screen_list(folder: Path, pack: str, threads: int) -> tuple[int, float, float]:
-    """(rows, seconds, peak RSS in GiB) of one screen-list run in a fresh process."""
+def run_screen_list(folder: Path, pack: str, threads: int) -> tuple[int, float, float, float]:
+    """(rows, seconds, peak RSS in GiB, CPU seconds of the process) of one screen-list run in a fresh process."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(folder), pack, str(threads)], capture_output=True, text=True, check=True
     )
-    n, seconds, rss_kib = out.stdout.split()[-3:]
-    return int(n), float(seconds), int(rss_kib) / 1024 / 1024
+    n, seconds, cpu, rss_kib = out.stdout.split()[-4:]
+    return int(n), float(seconds), int(rss_kib) / 1024 / 1024, float(cpu)
 
 
 def sample_scenarios(folder: Path, sample: int) -> list[dict[str, object]]:
@@ -180,8 +181,10 @@ def main() -> None:
         print(
             f"generated {args.plan:,} planned contacts and {args.history:,} attempts in {time.perf_counter() - began:.1f} s (not timed)"
         )
+        load_before = os.getloadavg()[0]
         runs = [run_screen_list(folder, args.pack, args.threads) for _ in range(args.repeats)]
         n = runs[0][0]
+        cpu = statistics.median(r[3] for r in runs)
         seconds = statistics.median(r[1] for r in runs)
         rss = max(r[2] for r in runs)
         scenarios = sample_scenarios(folder, args.sample)
@@ -192,7 +195,9 @@ def main() -> None:
         cpu_ms: list[float] = []
         agree = 0
         for _ in range(args.repeats):
-            parse_ms.clear(), total_ms.clear(), cpu_ms.clear()
+            parse_ms.clear()
+            total_ms.clear()
+            cpu_ms.clear()
             agree = 0
             for raw in scenarios:
                 t0, c0 = time.perf_counter(), time.thread_time()
@@ -222,6 +227,10 @@ def main() -> None:
             f"4 GiB: {'met' if rss <= 4 else 'MISSED'}"
         )
         print(
+            f"screen-list CPU time (all threads, includes Python start-up): median {cpu:.2f} s, i.e. {cpu / seconds:.2f} "
+            f"cores busy on average; load average {load_before:.1f} before the runs on {os.cpu_count()} cores"
+        )
+        print(
             f"single-decision engine on {len(scenarios):,} sampled rows ({hist_per:.1f} history rows each): "
             f"parse+decide median {statistics.median(total_ms):.3f} ms, p99 {percentile(total_ms, 0.99):.3f} ms; "
             f"decide only median {statistics.median(decide_only):.3f} ms, p99 {percentile(decide_only, 0.99):.3f} ms "
@@ -241,6 +250,7 @@ def main() -> None:
             json.dumps(
                 {
                     "seconds": seconds,
+                    "cpu_seconds": cpu,
                     "rss_gib": rss,
                     "p99_ms": percentile(total_ms, 0.99),
                     "p99_decide_cpu_ms": percentile(cpu_ms, 0.99),

@@ -26,7 +26,14 @@ from lendguard.collections.screen_list_load import (
     plan_sql,
     recent_calls,
 )
-from lendguard.collections.screen_list_sql import THIRD, decisions_sql, load_sql, lookback_days, offsets_sql
+from lendguard.collections.screen_list_sql import (
+    THIRD,
+    ahead_days,
+    decisions_sql,
+    load_sql,
+    lookback_days,
+    offsets_sql,
+)
 
 DEFAULT_MEMORY_LIMIT = "2.5GB"
 PLAN_REQUIRED = ("id", "at", "debtor_id", "timezones", "channel")
@@ -169,7 +176,7 @@ def screen_list(
         # UTC offsets per zone and hour, from a day before the history window to past any next_allowed_at the
         # time-bound rules produce; instants outside are converted by ICU directly.
         first_hour = max(24, int(since.timestamp()) // 3600 - 24)  # from 1970-01-02: day numbers stay positive
-        hours = (first_hour, int(last.timestamp()) // 3600 + 24 * (lookback_days(pack) + 2) - first_hour)
+        hours = (first_hour, int(last.timestamp()) // 3600 + 24 * ahead_days(pack) - first_hour)
         for statement in offsets_sql(hours):
             con.execute(statement)
         progress("deciding")

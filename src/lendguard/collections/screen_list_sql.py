@@ -221,13 +221,29 @@ def _windows(pack: Pack) -> tuple[int, int, int, int]:
 
 
 def lookback_days(pack: Pack) -> int:
-    """How many days before the earliest planned contact a time-bound rule can look.
+    """How many days before the earliest planned contact the pack's time-bound rules can look.
 
-    The rules look back ``window`` / ``cool-down`` local days including the contact's own (or ``rapid``
-    minutes); one more day covers a daylight-saving shift between the contact and the start of that day.
+    The caps per day look at the contact's own local day, ``us.call_frequency`` and
+    ``us.conversation_cooldown`` at ``window`` / ``cool-down`` local days including it, ``us.call_pattern``
+    at ``rapid`` minutes too; one more day covers a daylight-saving shift before the start of that day.
     """
+    active = {r.id for r in pack.active()}
     win, _, cd, rapid = _windows(pack)
-    return max(win, cd, -(-rapid // (24 * 60))) + 1
+    days = [1]
+    if "us.call_frequency" in active:
+        days.append(win)
+    if "us.conversation_cooldown" in active:
+        days.append(cd)
+    if "us.call_pattern" in active:
+        days.append(-(-rapid // (24 * 60)))
+    return max(days) + 1
+
+
+def ahead_days(pack: Pack) -> int:
+    """How many days after the latest planned contact a ``next_allowed_at`` usually falls (the offset table's
+    reach; a later instant is converted by ICU directly)."""
+    win, _, cd, _ = _windows(pack)
+    return max(win, cd) + 2
 
 
 def offsets_sql(hours: tuple[int, int]) -> list[str]:
