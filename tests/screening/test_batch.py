@@ -110,4 +110,6 @@ def test_screen_many_checks_party_and_lang() -> None:
         screener.screen_many(["x"], party="nobody")
     with pytest.raises(ValueError, match="language"):
         screener.screen_many(["x"], lang="fr")
+    with pytest.raises(ValueError, match="chunk"):
+        screener.screen_many(["x"], chunk=0)
     assert screener.screen_many([]) == []

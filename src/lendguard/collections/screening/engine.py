@@ -252,6 +252,8 @@ class Screener:
         character; matching, context rules and detectors still run per message.
         """
         recipient, automata = self._setting(party, lang)
+        if chunk < 1:
+            raise ValueError(f"chunk must be at least 1, not {chunk}")
         tables = self.base.tables
         screen = self._screen
         results: list[ScreenResult] = []
