@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -237,20 +237,25 @@ def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig)
 
 
 def run(
-    backend: Backend, tables: InputTables, config: DetectionConfig, progress: Progress | None = None
+    backend: Backend,
+    tables: InputTables,
+    config: DetectionConfig,
+    progress: Progress | None = None,
+    labels: Future[pa.Array] | None = None,
 ) -> list[RingRows]:
     """Run the engine part of detection on validated input: every candidate ring's evidence rows.
 
     Template clustering (NumPy/Arrow, mostly outside the GIL) runs on a second thread while the engine
-    builds the entity graph; its result is loaded as the ``templates`` table once it is needed (before
+    builds the entity graph — or was started earlier by the caller, who passes its ``labels`` (see
+    :func:`template_labels`); its result is loaded as the ``templates`` table once it is needed (before
     the graph when template similarity joins borrowers, else before the evidence rows). Only this
     thread talks to the engine.
     """
     note = progress or (lambda _msg: None)
-    complaints = tables["complaints"]
     with ThreadPoolExecutor(max_workers=1) as pool:
         note("clustering complaint texts")
-        labels = pool.submit(template_labels, complaints, config)
+        if labels is None:
+            labels = pool.submit(template_labels, tables["complaints"], config)
         for name, table in tables.tables.items():
             if name not in QUERIED:
                 continue

@@ -6,14 +6,17 @@ import csv
 import json
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from lendguard.analytics.backend import EngineName, make_backend
 from lendguard.intel.config_model import SIGNALS, DetectionConfig
 from lendguard.intel.eval_model import Truth, evaluate
 from lendguard.intel.ingest import InputError, read_input
-from lendguard.intel.job import Progress, rescore, run
+from lendguard.intel.job import Progress, rescore, run, template_labels
 from lendguard.intel.scoring_model import RingRows
 
 
@@ -29,13 +32,24 @@ def detect_directory(
     config = config or DetectionConfig()
     note = progress or (lambda _m: None)
     note("reading and validating input files")
-    tables = read_input(directory)
-    backend = make_backend(engine, spark_master=spark_master, arrow_views=True)
+    clustering = ThreadPoolExecutor(max_workers=1)
+    labels: list[Future[pa.Array]] = []
+
+    def start_clustering(name: str, table: pa.Table) -> None:
+        # template clustering needs only complaints.csv: it starts while the other files are read
+        if name == "complaints":
+            labels.append(clustering.submit(template_labels, table, config))
+
     try:
-        rows = run(backend, tables, config, progress)
-        return rescore(rows, config, backend.name), rows
+        tables = read_input(directory, on_read=start_clustering)
+        backend = make_backend(engine, spark_master=spark_master, arrow_views=True)
+        try:
+            rows = run(backend, tables, config, progress, labels[0] if labels else None)
+            return rescore(rows, config, backend.name), rows
+        finally:
+            backend.close()
     finally:
-        backend.close()
+        clustering.shutdown(wait=False, cancel_futures=True)
 
 
 def to_json(doc: dict[str, Any]) -> str:
