@@ -54,7 +54,7 @@ HIST_COLS = [
 debtors = st.sampled_from(["B1", "B2"])
 people = st.sampled_from(["B1", "B2", "P1", "A1"])
 numbers = st.sampled_from(["n1", "n2", ""])
-debt_sets = st.lists(st.sampled_from(["D1", "D2", "D3"]), max_size=2, unique=True)
+debt_sets = st.lists(st.sampled_from(["D1", "D2", "D3"]), max_size=3, unique=True)  # 3: a debt in the middle
 channels = st.sampled_from(["call", "call", "call", "sms", "letter", "visit", "social_media", "email"])
 roles = st.sampled_from(
     [

@@ -141,11 +141,10 @@ def recent_calls(rows: str, since: str, until: str) -> str:
 
     Every row is checked on the way: an invalid one stops the query (``error()``), and ``screen_list`` then
     names it through the slow loader. The outcome tests the rules make are flags computed once per attempt;
-    ``debts`` is the raw text wrapped in ';' (a debt d is named when it contains ';d;'), ``no_debts`` whether
-    it names none.
+    ``debts`` is the raw ';'-separated text, ``no_debts`` whether it names none.
     """
-    return f"""(SELECT debtor_id, at_utc, person_id, ';' || debts || ';' AS debts, number,
-        debts IS NULL OR trim(debts, ';') = '' AS no_debts,
+    return f"""(SELECT debtor_id, at_utc, person_id, debts, number,
+        debts IS NULL OR (starts_with(debts, ';') AND trim(debts, ';') = '') AS no_debts,
         outcome = 'conversation' AS conv,
         initiated_by = 'collector' AND outcome = 'conversation' AS coll_conv,
         initiated_by = 'collector' AND outcome <> 'conversation' AS coll_other,

@@ -294,8 +294,11 @@ def decisions_sql(
     else:
         debt_cols, keys, first = "coalesce(debts[1], '') AS debt", "line", ""
     # h_person = p_person and a shared debt (or none named on either side): the per-debt counts of 12 CFR 1006.14.
-    # h_debts is the attempt's raw text between ';'s: the debt is one of its non-empty parts, or it names none.
-    mine = "h_person = p_person AND (debt = '' OR h_no_debts OR contains(h_debts, debt_w))"
+    # h_debts is the attempt's raw ';'-separated text: the debt is one of its parts, or it names none.
+    mine = (
+        "h_person = p_person AND (debt = '' OR h_no_debts OR h_debts = debt OR starts_with(h_debts, debt_head) "
+        "OR ends_with(h_debts, debt_tail) OR contains(h_debts, debt_w))"
+    )
 
     def over_debts(fn: str, expr: str) -> str:
         # With one debt per plan row, f has one row per plan row already: the value is its own aggregate.
@@ -353,7 +356,7 @@ def decisions_sql(
         # debt. Every rule that reads these facts is about calls, so other planned contacts stay out.
         # The history's outcome tests are flags computed once per attempt (screen_list_load.recent_calls).
         f"""CREATE TABLE f AS
-         WITH pd AS (SELECT *, ';' || debt || ';' AS debt_w FROM (
+         WITH pd AS (SELECT *, debt || ';' AS debt_head, ';' || debt AS debt_tail, ';' || debt || ';' AS debt_w FROM (
                        SELECT line, debtor_id AS p_debtor, z0id, d0 - DATE '1970-01-01' AS d0i, person_id AS p_person,
                          number AS p_number, at_utc AS p_at, {debt_cols} FROM p WHERE channel = 'call')),
          jh AS (SELECT pd.*, h.debtor_id AS h_debtor, h.at_utc AS h_at, h.person_id AS h_person, h.debts AS h_debts,
