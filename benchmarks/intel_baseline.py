@@ -1,5 +1,6 @@
 """The baseline of ``benchmarks/intel.py``: ring detection written the way an analyst would with the
-usual Python data stack — pandas, datasketch and networkx — and nothing of lendguard's detection code.
+usual Python data stack — pandas, datasketch and networkx. Of lendguard it uses only the configuration
+(``DetectionConfig``: parameters, weights and signal order), none of its detection code.
 
 What it does (the signals and weights of ``docs/intel.md``):
 
@@ -18,8 +19,10 @@ What it does (the signals and weights of ``docs/intel.md``):
 3. **Graph**: links (complaint contacts, phone changes, forwarded calls) in one DataFrame; shared values
    and number blocks with ``groupby(...).nunique()``; borrower–indicator edges into a networkx graph;
    ``networkx.connected_components``.
-4. **Evidence and scoring**: each ring's rows gathered with ``map`` + ``groupby`` on the ring id, then a
-   plain per-ring Python function computes the seven signals from the documented weights.
+4. **Evidence and scoring**: the members' rows selected with ``isin``, tagged with their ring with
+   ``map`` and collected per ring as tuples (the change -> request -> complaint chains with two
+   ``merge``s and window filters); then a plain per-ring Python function computes the seven signals
+   from the documented weights.
 
 Why it is a fair baseline: every step uses the vectorised pandas operation or the library call a pandas
 user would reach for, datasketch and networkx are the standard tools for MinHash/LSH and connected
