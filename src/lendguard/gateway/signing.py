@@ -26,12 +26,16 @@ def derived_key(seed: str, institution_id: int) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
+VERIFIED_CACHE_SIZE = 100_000
+
+
 class TokenSigner:
     """Signs and verifies token payloads with the key of an institution (looked up by id, cached)."""
 
     def __init__(self, key_for: Callable[[int], Ed25519PrivateKey]) -> None:
         self._key_for = key_for
         self._keys: dict[int, Ed25519PrivateKey] = {}
+        self._verified: set[tuple[int, bytes, bytes]] = set()
 
     def _key(self, institution_id: int) -> Ed25519PrivateKey:
         key = self._keys.get(institution_id)
@@ -48,9 +52,19 @@ class TokenSigner:
         return self._key(institution_id).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
     def verify(self, institution_id: int, payload: bytes, signature: bytes) -> bool:
-        """True when ``signature`` is the institution's signature of ``payload``."""
+        """True when ``signature`` is the institution's signature of ``payload``.
+
+        Good signatures are remembered (a multi-use token comes back with every query; verifying is
+        deterministic, so a remembered answer is the answer). Bad ones are checked every time.
+        """
+        seen = (institution_id, payload, signature)
+        if seen in self._verified:
+            return True
         try:
             self._key(institution_id).public_key().verify(signature, payload)
         except InvalidSignature:
             return False
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:  # bounded: start afresh rather than track use
+            self._verified.clear()
+        self._verified.add(seen)
         return True
