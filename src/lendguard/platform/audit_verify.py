@@ -19,6 +19,7 @@ prove, the exact walk here in Python takes over and names the break.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from lendguard.platform.store import event_log, institutions
 
 FETCH = 20_000
 PARALLEL_MIN = 200_000
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]+")  # what pg_export_snapshot() returns, e.g. 00000003-0000001B-1
 
 
 @dataclass(frozen=True)
@@ -198,32 +200,51 @@ def _content_matches(prefix: str, row: tuple[Any, ...], ts: Callable[[Any], str]
         return False
 
 
-def _walk_in_worker(url: str, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int]) -> Walk:
+def _walk_in_worker(
+    url: str, institution_id: int, lo: int, hi: int | None, wanted: frozenset[int], snapshot: str | None
+) -> Walk:
     engine = make_engine(url)
     try:
-        with engine.connect().execution_options(read_only=True) as conn:
+        with engine.connect().execution_options(read_only=True) as conn, conn.begin():
+            if snapshot is not None:  # PostgreSQL: read exactly what the parent reads
+                _repeatable_read(conn)
+                conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             return walk_range(conn, institution_id, lo, hi, wanted)
     finally:
         engine.dispose()
 
 
-def _walk(conn: Connection, institution_id: int, wanted: frozenset[int], workers: int) -> Walk:
-    """Walk the whole chain, split into ``workers`` seq ranges walked in parallel processes when long."""
-    top = conn.execute(sa.select(sa.func.max(event_log.c.seq)).where(event_log.c.institution_id == institution_id))
-    found = top.scalar()
-    max_seq = found if isinstance(found, int) else 0  # not a number (tampered): one serial walk
+def _export_snapshot(conn: Connection) -> str | None:
+    """The parent's PostgreSQL snapshot for the workers to import (``None``: none, the seq bound suffices).
+
+    Not required for correctness: every range a worker walks is bounded by the prefix the parent read,
+    and entries up to a committed seq are final (see :func:`verify`). With the snapshot the workers also
+    see the same database as the parent if someone tampers with the log while verify runs.
+    """
+    if conn.dialect.name != "postgresql" or conn.in_nested_transaction():  # PostgreSQL refuses it in a savepoint
+        return None
+    snapshot = str(conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
+    return snapshot if _SNAPSHOT_ID.fullmatch(snapshot) else None
+
+
+def _walk(conn: Connection, institution_id: int, wanted: frozenset[int], workers: int, bound: int | None) -> Walk:
+    """Walk the chain up to ``bound`` (see :func:`verify_chain`), split into ``workers`` seq ranges when long.
+
+    Long chains are walked in parallel processes, each over a range ``lo..hi`` with ``hi <= bound``: a
+    worker reads in a transaction of its own, started later than the parent's, and must not see the
+    entries appended meanwhile.
+    """
     url = conn.engine.url
-    if workers <= 1 or max_seq < PARALLEL_MIN or url.database in (None, "", ":memory:"):
-        return walk_range(conn, institution_id, 1, None, wanted)
-    step = -(-max_seq // workers)
-    # The last range ends at max_seq too: a worker's snapshot starts later than the parent's, and entries
-    # appended meanwhile must not make the log look longer than the chain head the parent reads.
-    bounds = [(lo, min(lo + step - 1, max_seq)) for lo in range(1, max_seq + 1, step)]
+    if workers <= 1 or bound is None or bound < PARALLEL_MIN or url.database in (None, "", ":memory:"):
+        return walk_range(conn, institution_id, 1, bound, wanted)
+    step = -(-bound // workers)
+    bounds = [(lo, min(lo + step - 1, bound)) for lo in range(1, bound + 1, step)]
     text = url.render_as_string(hide_password=False)
+    snapshot = _export_snapshot(conn)
     # fork: the workers build their own engines from the URL; nothing of the parent's pool is used.
     # The parent walks the first range itself while the workers walk the others (one fork fewer).
     with ProcessPoolExecutor(len(bounds) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        jobs = [pool.submit(_walk_in_worker, text, institution_id, lo, hi, wanted) for lo, hi in bounds[1:]]
+        jobs = [pool.submit(_walk_in_worker, text, institution_id, lo, hi, wanted, snapshot) for lo, hi in bounds[1:]]
         first = walk_range(conn, institution_id, bounds[0][0], bounds[0][1], wanted)
         parts = [first] + [job.result() for job in jobs]
     total = Walk(count=sum(p.count for p in parts), last_seq=parts[-1].last_seq, last_hash=parts[-1].last_hash)
@@ -234,24 +255,67 @@ def _walk(conn: Connection, institution_id: int, wanted: frozenset[int], workers
     return total
 
 
+@dataclass(frozen=True)
+class _Extent:
+    """One chain as a single statement saw it: the head row, the last entry and the last checkpoint.
+
+    Read in one statement, so the three agree even on PostgreSQL in READ COMMITTED (one snapshot per
+    statement): an append commits its entries, the head and its checkpoint together.
+    """
+
+    head_seq: Any
+    head_hash: Any
+    last_entry: Any
+    last_checkpoint: Any
+
+
+def _extent(conn: Connection, institution_id: int) -> _Extent:
+    heads = chain_heads.c.institution_id == institution_id
+    row = conn.execute(
+        sa.select(
+            sa.select(chain_heads.c.seq).where(heads).scalar_subquery(),
+            sa.select(chain_heads.c.head_hash).where(heads).scalar_subquery(),
+            sa.select(sa.func.max(event_log.c.seq))
+            .where(event_log.c.institution_id == institution_id)
+            .scalar_subquery(),
+            sa.select(sa.func.max(checkpoints.c.seq))
+            .where(checkpoints.c.institution_id == institution_id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return _Extent(*row)
+
+
 def verify_chain(
     conn: Connection, institution_id: int, signing_seed: str, workers: int = 1
 ) -> tuple[int, int, list[Break]]:
-    """Verify one institution's chain; return (entries, checkpoints, breaks sorted by seq)."""
-    signed = {
-        int(r.seq): r
-        for r in conn.execute(
-            sa.select(checkpoints).where(checkpoints.c.institution_id == institution_id).order_by(checkpoints.c.seq)
-        )
-    }
-    walk = _walk(conn, institution_id, frozenset(signed), workers)
+    """Verify one institution's chain; return (entries, checkpoints, breaks sorted by seq).
+
+    What is verified is the chain as one statement saw it first (:class:`_Extent`): every later read is
+    bounded to its last entry and last checkpoint, so entries another process appends meanwhile are
+    neither read nor mistaken for a break. Every row that statement saw is still read: a tampered row
+    (seq 0, negative, an entry behind the head's back) is at or below the last entry.
+    """
+    extent = _extent(conn, institution_id)
+    # No entry yet: bound 0 (rows appended meanwhile are not ours). A seq that is not a number (only
+    # SQLite stores one; a break already) leaves the walk unbounded, inside the parent's one transaction.
+    last = extent.last_entry
+    bound = 0 if last is None else last if isinstance(last, int) else None
+    signed_query = sa.select(checkpoints).where(checkpoints.c.institution_id == institution_id)
+    last_cp = extent.last_checkpoint
+    if isinstance(last_cp, int):
+        signed_query = signed_query.where(checkpoints.c.seq <= last_cp)
+    signed = (
+        {int(r.seq): r for r in conn.execute(signed_query.order_by(checkpoints.c.seq))} if last_cp is not None else {}
+    )
+    walk = _walk(conn, institution_id, frozenset(signed), workers, bound)
     breaks = [walk.first_break] if walk.first_break is not None else []
     hashes_at_checkpoints = walk.at_checkpoints
     last, prev, count = walk.last_seq, walk.last_hash, walk.count
-    head = conn.execute(sa.select(chain_heads).where(chain_heads.c.institution_id == institution_id)).first()
-    if head is not None and (int(head.seq) != last or head.head_hash != prev):
-        where = min(int(head.seq), last) + 1 if int(head.seq) != last else last
-        breaks.append(Break(institution_id, max(where, 1), f"chain head says seq {head.seq}, log ends at {last}"))
+    if extent.head_seq is not None and (int(extent.head_seq) != last or extent.head_hash != prev):
+        head_seq = int(extent.head_seq)
+        where = min(head_seq, last) + 1 if head_seq != last else last
+        breaks.append(Break(institution_id, max(where, 1), f"chain head says seq {head_seq}, log ends at {last}"))
     public: Ed25519PublicKey = institution_signing_key(signing_seed, institution_id).public_key()
     for seq, cp in signed.items():
         message = checkpoint_message(institution_id=institution_id, seq=seq, entry_hash=cp.entry_hash, at=_aware(cp.at))
@@ -276,7 +340,28 @@ def verify(conn: Connection, signing_seed: str, institution_id: int | None = Non
     ``workers`` > 1 walks long chains (>= 200,000 entries) in that many processes, by seq range.
     On SQLite pass a connection opened with ``execution_options(read_only=True)`` so the walk takes a
     read transaction, not the write lock (the workers do).
+
+    Safe while other processes append: each chain is verified up to the extent one statement saw
+    (:func:`verify_chain`), and an entry at or below a committed seq never changes afterwards. Appends
+    lock the chain head (PostgreSQL ``FOR UPDATE``, SQLite's single writer) until they commit, so entry
+    ``n`` commits only after every entry below it: no later read sees a gap below the bound. When the
+    connection is not in a transaction yet, the reads run in one of their own (REPEATABLE READ, read only,
+    on PostgreSQL; the workers import its snapshot).
     """
+    if conn.in_transaction():
+        return _verify(conn, signing_seed, institution_id, workers)
+    with conn.begin():
+        if conn.dialect.name == "postgresql":
+            _repeatable_read(conn)
+        return _verify(conn, signing_seed, institution_id, workers)
+
+
+def _repeatable_read(conn: Connection) -> None:
+    """Make the transaction just begun one snapshot for all its statements (PostgreSQL)."""
+    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def _verify(conn: Connection, signing_seed: str, institution_id: int | None, workers: int) -> VerifyReport:
     report = VerifyReport()
     ids = (
         [institution_id]
@@ -290,10 +375,12 @@ def verify(conn: Connection, signing_seed: str, institution_id: int | None = Non
         report.institutions += 1
         if breaks:
             report.breaks.append(breaks[0])
-    # Entries of an institution that no longer exists would escape the walk above.
+    # Entries of an institution that no longer exists would escape the walk above. One statement (not
+    # the ids read above): an institution created meanwhile, with its first entries, is not an orphan.
     if institution_id is None:
+        known = sa.select(institutions.c.id)
         orphan = conn.execute(
-            sa.select(event_log.c.institution_id).where(event_log.c.institution_id.not_in(ids)).limit(1)
+            sa.select(event_log.c.institution_id).where(event_log.c.institution_id.not_in(known)).limit(1)
         ).first()
         if orphan is not None:
             report.breaks.append(Break(int(orphan[0]), 0, "entries of an unknown institution"))
