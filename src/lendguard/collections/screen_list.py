@@ -154,6 +154,9 @@ def screen_list(
         progress("loading")
         for statement in plan_sql(_q(plan), plan_cols, has_space(plan)):
             _load(con, statement, plan, explain)
+        # The plan's rows are numbered (rowid) in file order; every later table carries that line number and
+        # the output is sorted by it, so DuckDB may build them in any order.
+        con.execute("SET preserve_insertion_order=false")
         row = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE NOT ok), min(at_utc), max(at_utc), "
             f"coalesce(bool_or(role IN {THIRD} AND purpose = 'location_info'), false), "

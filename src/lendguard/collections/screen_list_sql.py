@@ -1,8 +1,10 @@
 # ruff: noqa: E501  (SQL text reads better unwrapped)
-"""SQL of ``screen-list``: loading the CSV files and deciding every planned contact in one statement.
+"""SQL of ``screen-list``: the per-row facts, the UTC-offset table and the query deciding every planned contact.
 
-Each rule of the packs is written here as a condition, a severity and the instant it stops objecting
-(``NULL``: never), mirroring ``policy/cn.py`` and ``policy/us_regf.py`` for the facts a CSV row carries.
+``load_sql`` is the slow loader (every column kept as text, line numbers kept) that only names the first bad
+line when the fast load (``screen_list_load``) found one. Each rule of the packs is written here as a
+condition, a severity and the instant it stops objecting (``NULL``: never), mirroring ``policy/cn.py`` and
+``policy/us_regf.py`` for the facts a CSV row carries.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def _time(expr: str) -> str:
 
 
 def load_sql(plan: str, plan_cols: Sequence[str], history: str, hist_cols: Sequence[str]) -> list[str]:
-    """Statements creating the ``plan`` and ``hist`` tables from the CSV files (all columns read as text)."""
+    """Statements creating the ``plan`` and ``hist`` tables from the CSV files (all columns read as text, the
+    delimiter sniffed): the slow loader that names bad lines."""
     at = 'trim("at")'
     debtor = "debtor_id" if "debtor_id" in hist_cols else "borrower_id"
     debts = "debt_ids" if "debt_ids" in hist_cols else ("loan_id" if "loan_id" in hist_cols else None)
