@@ -29,10 +29,13 @@ from lendguard.collections.screening.normalise import (
 
 DATASET = Path(__file__).resolve().parents[2] / "datasets" / "screening" / "messages.jsonl"
 # Evasion characters, digits for the detectors, quotes for the context rules, characters that fold
-# to several (an emoji word, NFKC expansions), a code point past the tables and letters spelled out.
+# to several (an emoji word, NFKC expansions), a code point past the tables and letters spelled out;
+# invisible characters (combining marks, format characters, variation selectors), a lone surrogate and
+# symbols past the tables, which both paths must drop or replace alike.
 CHARACTERS = (
     "傻逼你這個老賴 ,.*-_|、。！？abcSBfuck1d0t@$ＡＢｎｍ１２３🔪🙂👊\u200b\u3000"
-    '您的买手机\t“”"号路栋室0123456789Xㄅ㈱①ﬁß'
+    '您的买手机\t“”"号路栋室0123456789Xㄅ㈱①ﬁßİ'
+    "\u0301\u20dd\u200d\u00ad\ufe0f\ud800\udc00\U000e0001\U000e0100\U0001fb00"
 )
 PIECES = [
     "12 Main",
@@ -48,7 +51,10 @@ PIECES = [
 ]
 ALPHABET = st.sampled_from([*CHARACTERS, *PIECES])
 TEXTS = st.lists(ALPHABET, max_size=40).map("".join) | st.text(max_size=30)
-EDGE_CASES = ["", " ", "a", "ab", "你", "🔪", "\U00020000", "f u c k", "1d10t", "123", "号", "ｎｍｓｌ", "傻 逼 "]
+EDGE_CASES = [
+    *("", " ", "a", "ab", "你", "🔪", "\U00020000", "f u c k", "1d10t", "123", "号", "ｎｍｓｌ", "傻 逼 "),
+    *("\ud800", "傻\ud800逼", "傻\u0301逼", "idi\u200dot", "傻\U0001fb00逼", "\U000e0001"),
+]
 
 
 def as_tuples(results: list[ScreenResult]) -> list[tuple[object, ...]]:

@@ -151,7 +151,7 @@ def test_fold_keeps_offsets_and_the_format_is_checked() -> None:
 
 
 def test_the_project_targets_still_hold_with_the_layer_on() -> None:
-    report = evaluate_own(WithInsultModel(load_screener(), load_insult_model()), OWN, "test")  # type: ignore[arg-type]
+    report = evaluate_own(WithInsultModel(load_screener(), load_insult_model()), OWN, "test")
     assert report.block.precision >= 0.95
     assert report.block.recall >= 0.90
     assert report.lawful_blocked_rate <= 0.01

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from lendguard.collections.screening.normalise import without_surrogates
 from lendguard.collections.screening.service import MAX_BATCH, Message
 from lendguard.collections.screening.wiring import service
 from lendguard.platform.deps import AppContainer, CurrentPrincipal
@@ -19,6 +20,14 @@ class MessageIn(BaseModel):
     text: str = Field(max_length=20_000)
     party: str = "debtor"
     lang: str = "auto"
+
+    @field_validator("id", "text", mode="before")
+    @classmethod
+    def _lone_surrogates(cls, value: object) -> object:
+        # JSON can carry a lone surrogate ("\ud800"); pydantic refuses such a string and the error
+        # response itself could not be encoded. It becomes U+FFFD (same length: offsets still hold),
+        # which the screener reads as an unknown character, as it would read the surrogate.
+        return without_surrogates(value) if isinstance(value, str) else value
 
 
 class ScreenRequest(BaseModel):

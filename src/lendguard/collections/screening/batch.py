@@ -28,12 +28,17 @@ from lendguard.collections.screening.normalise import (
     WORDS_MULTI,
     FoldTables,
     code_points,
+    compact,
     compact_offsets_general,
     join_spelled,
     join_spelled_offsets,
+    without_surrogates,
     words,
     words_offsets_general,
 )
+
+_SURROGATES = 0xD800  # first of the 0x800 surrogate code points
+_REPLACEMENT = 0xFFFD
 
 
 class FoldedBatch:
@@ -56,6 +61,13 @@ class FoldedBatch:
         self._bounds = bounds
         self.bounds: list[int] = bounds.tolist()  # message i is joined[bounds[i]:bounds[i + 1]]
         codes = code_points("".join(texts))
+        surrogate = (codes - np.uint32(_SURROGATES)) < 0x800  # unsigned: code points below wrap round
+        if surrogate.any():  # lone surrogates become U+FFFD, in the codes and in the texts (as ``screen`` does)
+            codes = np.where(surrogate, np.uint32(_REPLACEMENT), codes)
+            fixed = list(texts)
+            for i in set(self._messages_at(np.flatnonzero(surrogate)).tolist()):
+                fixed[i] = without_surrogates(fixed[i])
+            self.texts = fixed
         size = len(tables.compact)  # code points from here on are left as they are by str.translate
         # One lookup per character (``take`` with ``clip``: code points past the tables read the last
         # entry, which says "kept, one character, a word character"); the rest reads its bits.
@@ -134,7 +146,7 @@ class FoldedBatch:
     def compact(self, i: int) -> str:
         """The compact view of message ``i`` (equal to ``normalise.compact``)."""
         if i in self.general:
-            return self.texts[i].translate(self.tables.compact)
+            return compact(self.texts[i], self.tables)
         return self.compact_views[i]
 
     def compact_offsets(self, i: int) -> tuple[str, list[int]]:

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import typer
 from rich.console import Console
@@ -20,7 +20,7 @@ from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperGroup
 
-from lendguard.collections.screening.engine import Screener, load_screener
+from lendguard.collections.screening.engine import load_screener
 from lendguard.collections.screening.eval_model import Report
 from lendguard.collections.screening.evaluate import (
     DatasetError,
@@ -30,7 +30,8 @@ from lendguard.collections.screening.evaluate import (
     evaluate_external,
     evaluate_own,
 )
-from lendguard.collections.screening.model import Party, lang_of, party_of
+from lendguard.collections.screening.model import Party, ScreensText, lang_of, party_of
+from lendguard.collections.screening.normalise import has_surrogate
 from lendguard.collections.screening.statistical import WithInsultModel, load_insult_model
 from lendguard.platform.settings import Settings
 
@@ -83,12 +84,19 @@ def _statistical_default() -> bool:
         return False
 
 
-def _screener(statistical: bool | None) -> Screener:
+def _screener(statistical: bool | None) -> ScreensText:
     """The cached rule screener, wrapped by the statistical layer when the flag (or, unset, the setting) asks."""
     screener = load_screener()
     enabled = _statistical_default() if statistical is None else statistical
-    # Duck-typed: the callers (this module, evaluate_own/evaluate_external) only call ``screen``.
-    return cast(Screener, WithInsultModel(screener, load_insult_model())) if enabled else screener
+    return WithInsultModel(screener, load_insult_model()) if enabled else screener
+
+
+def json_line(out: dict[str, Any]) -> str:
+    """``out`` as one JSON line, non-ASCII text as it is; with ASCII escapes when it holds a lone
+    surrogate (JSON input can carry "\\ud800" in an id; it cannot be written as UTF-8, but its escape
+    gives the caller back exactly the id it sent)."""
+    line = json.dumps(out, ensure_ascii=False)
+    return json.dumps(out) if has_surrogate(line) else line
 
 
 STATISTICAL_HELP = (
@@ -173,7 +181,7 @@ def register(root: typer.Typer) -> None:
                     result = screener.screen(text, party=recipient, lang=lang)
                     findings = [f.as_dict() for f in result.findings]
                     out = {"id": message_id, "verdict": result.verdict, "findings": findings}
-                    typer.echo(json.dumps(out, ensure_ascii=False))
+                    typer.echo(json_line(out))
             except (InputError, UnicodeDecodeError) as exc:
                 err.print(f"[red]bad input:[/red] {exc}")
                 raise typer.Exit(2) from exc

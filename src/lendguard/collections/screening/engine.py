@@ -41,12 +41,15 @@ from lendguard.collections.screening.normalise import (
     DIGIT_RANGES,
     LATIN_RANGES,
     FoldTables,
+    beyond_tables,
     build_tables,
     char_class,
     compact,
     compact_offsets,
     is_cjk,
+    without_surrogates,
     words,
+    words_of,
     words_offsets,
 )
 
@@ -260,7 +263,8 @@ class Screener:
         for low in range(0, len(texts), chunk):
             part = texts[low : low + chunk]
             batch = FoldedBatch(part, tables)
-            results.extend([screen(text, recipient, lang, automata, batch, i) for i, text in enumerate(part)])
+            # ``batch.texts``: the messages with any lone surrogate replaced, as ``screen`` does.
+            results.extend([screen(text, recipient, lang, automata, batch, i) for i, text in enumerate(batch.texts)])
         return results
 
     def _screen(
@@ -270,6 +274,12 @@ class Screener:
         tables = self.base.tables
         found: list[tuple[Finding, Verdict]] = []
         ascii_only = text.isascii()
+        # A code point past the fold tables or a lone surrogate (rare): the views are folded one
+        # character at a time, and surrogates become U+FFFD (an unknown character, a separator) so
+        # that the matcher and the findings' evidence can be encoded; the length and offsets do not change.
+        beyond = batch is None and not ascii_only and beyond_tables(text)
+        if beyond:
+            text = without_surrogates(text)
         if batch is None:
             latin = ascii_only or _LATIN_HINT.search(text) is not None
             number_hint = _NUMBER_HINT.search(text) is not None
@@ -280,14 +290,20 @@ class Screener:
         # The compact view's keys all hold a non-ASCII character (CJK, or an emoji folded to CJK), so
         # plain-ASCII text cannot match there; the words view needs a Latin letter (or a leet digit).
         if not ascii_only:
-            view = text.translate(tables.compact) if batch is None else batch.compact(i)
+            if batch is not None:
+                view = batch.compact(i)
+            else:
+                view = compact(text, tables) if beyond else text.translate(tables.compact)
             matches = automata.compact.find_matches_as_indexes(view, overlapping=True)
             if matches and any(map(automata.ruled["compact"].__getitem__, map(_KEY, matches))):
                 compact_hits = raw_hits(matches, automata.patterns["compact"], padded=False)
                 mapped = compact_offsets(text, tables, view) if batch is None else batch.compact_offsets(i)
                 found.extend(resolve(text, mapped[0], mapped[1], compact_hits, self.rules, words_view=False))
         if latin:
-            view = words(text, tables) if batch is None else batch.words(i)
+            if batch is not None:
+                view = batch.words(i)
+            else:
+                view = words(text, tables) if beyond else words_of(text.translate(tables.words))
             matches = automata.words.find_matches_as_indexes(view, overlapping=True)
             if matches and any(map(automata.ruled["words"].__getitem__, map(_KEY, matches))):
                 words_hits = raw_hits(matches, automata.patterns["words"], padded=True)

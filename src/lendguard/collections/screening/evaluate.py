@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lendguard.collections.screening.engine import Screener
 from lendguard.collections.screening.eval_model import Report
+from lendguard.collections.screening.model import ScreensText
 
 
 class DatasetError(ValueError):
@@ -65,7 +65,9 @@ def read_own(path: Path, split: str) -> Iterator[dict[str, Any]]:
                 yield row
 
 
-def evaluate_own(screener: Screener, path: Path, split: str = "test", tick: Callable[[], None] | None = None) -> Report:
+def evaluate_own(
+    screener: ScreensText, path: Path, split: str = "test", tick: Callable[[], None] | None = None
+) -> Report:
     """Screen every message of the split and compare with its labels."""
     report = Report()
     for row in read_own(path, split):
@@ -77,7 +79,7 @@ def evaluate_own(screener: Screener, path: Path, split: str = "test", tick: Call
 
 
 def evaluate_external(
-    screener: Screener, path: Path, kind: str, tick: Callable[[], None] | None = None
+    screener: ScreensText, path: Path, kind: str, tick: Callable[[], None] | None = None
 ) -> ExternalReport:
     """COLD (``label``, ``fine-grained-label``, ``TEXT``) or SWSR (``label``, ``comment_text``)."""
     report = ExternalReport(kind)

@@ -8,8 +8,10 @@ and, for English text, 12 CFR 1006.14(a) (harassment), 1006.18 (false representa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class Category(StrEnum):
@@ -96,6 +98,14 @@ class ScreenResult:
     def categories(self) -> set[str]:
         """The distinct categories found."""
         return {f.category for f in self.findings}
+
+
+class ScreensText(Protocol):
+    """What screens messages: the rule screener (``engine.Screener``) or it wrapped by the statistical layer."""
+
+    def screen(self, text: str, *, party: str = ..., lang: str = ...) -> ScreenResult: ...
+
+    def screen_many(self, texts: Sequence[str], *, party: str = ..., lang: str = ...) -> list[ScreenResult]: ...
 
 
 def party_of(value: str) -> Party:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from itertools import chain, compress, repeat
 from operator import or_
 
@@ -36,9 +37,23 @@ _SPACED_LETTERS = re.compile(r"(?<= )(?:[a-z] ){2,}[a-z](?= )")
 _SPACED_HINT = re.compile(" [a-z] [a-z] [a-z] ")
 _TOKEN = re.compile(r"\S+")
 _DELETE_CATEGORIES = ("Z", "P", "S", "C")
-# Ranges scanned when the tables are built: BMP plus the emoji and CJK extension planes in use.
-_SCAN_RANGES = ((0x0000, 0xFFFF), (0x1F000, 0x1FAFF))
+# Characters that show nothing of their own (combining and enclosing marks, format characters such as
+# zero-width joiners, soft hyphens and variation selectors): inserted between two
+# letters they are an evasion, so both views drop them without a trace (the words view does not break
+# a word there). The zero-width space is the exception: it marks a word break (Thai, Khmer; some
+# English text uses it as a space), so it stays a separator like a space, and letters spelled out with
+# one between each ("f\u200bu\u200bc\u200bk") are joined like "f u c k".
+INVISIBLE_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+_WORD_BREAKS = frozenset({"\u200b"})
+# Ranges scanned when the tables are built: the BMP, the supplementary symbols (mathematical letters,
+# musical and Egyptian format characters...) and the emoji planes.
+_SCAN_RANGES = ((0x0000, 0x1FAFF),)
 _TABLE_SIZE = 0x1FB00
+# What the list tables cannot fold with ``str.translate``: code points past them (translate would leave
+# them as they are) and lone surrogates (JSON can carry "\ud800"; they cannot be encoded as UTF-8).
+_BEYOND = re.compile("[\ud800-\udfff\U0001fb00-\U0010ffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 def is_cjk(ch: str) -> bool:
@@ -88,34 +103,68 @@ class CodeTables:
     flags: npt.NDArray[np.uint16]
 
 
+def _unchanged(ch: str) -> tuple[str, str]:
+    return ch, ch
+
+
 @dataclass(frozen=True)
 class FoldTables:
     """``str.translate`` tables of the two views (a value ``""`` deletes the character).
 
     They are lists indexed by code point (identity where nothing changes) rather than dicts: list
-    indexing makes ``str.translate`` about twice as fast, and code points past the end are left as
-    they are by ``translate`` (rare: CJK extension B and later). ``codes`` holds the same folding as
+    indexing makes ``str.translate`` about twice as fast. Code points past the end (CJK extension B
+    and later, symbols of the last planes, tag characters) are rare; ``translate`` would leave them as
+    they are, so :func:`compact` and :func:`words` fold texts holding one character by character
+    through ``past``, which applies the same rules as the tables. ``codes`` holds the same folding as
     NumPy arrays (see :class:`CodeTables`).
     """
 
     compact: list[str]
     words: list[str]
     codes: CodeTables
+    past: Callable[[str], tuple[str, str]] = _unchanged
 
     def fold_compact(self, ch: str) -> str:
         """The compact-view replacement of one character."""
         code = ord(ch)
-        return self.compact[code] if code < len(self.compact) else ch
+        return self.compact[code] if code < len(self.compact) else self.past(ch)[0]
 
     def fold_words(self, ch: str) -> str:
         """The words-view replacement of one character."""
         code = ord(ch)
-        return self.words[code] if code < len(self.words) else ch
+        return self.words[code] if code < len(self.words) else self.past(ch)[1]
 
 
 def _nfkc_lower(ch: str) -> str:
     folded = unicodedata.normalize("NFKC", ch).lower()
     return folded
+
+
+def fold_char(
+    ch: str,
+    *,
+    t2s: Mapping[str, str],
+    variants: Mapping[str, str],
+    emoji: Mapping[str, str],
+    leet: Mapping[str, str],
+) -> tuple[str, str]:
+    """The compact-view and words-view replacements of one character (see :func:`build_tables`)."""
+    if ch in emoji:
+        return emoji[ch], " "
+    if unicodedata.category(ch) in INVISIBLE_CATEGORIES and ch not in _WORD_BREAKS:  # dropped, no word break
+        return "", ""
+    folded = _nfkc_lower(ch)
+    kept = [
+        c
+        for c in folded
+        if unicodedata.category(c)[0] not in _DELETE_CATEGORIES and unicodedata.category(c) not in INVISIBLE_CATEGORIES
+    ]
+    if not kept:
+        return "", leet.get(folded, " ")
+    simple = "".join(variants.get(t2s.get(c, c), t2s.get(c, c)) for c in kept)
+    if simple.isascii() and simple.isalnum():
+        return simple, "".join(leet.get(c, c) for c in simple)
+    return simple, " "
 
 
 def build_tables(
@@ -130,33 +179,17 @@ def build_tables(
     ``t2s`` maps a traditional character to its simplified form, ``variants`` folds variant and
     homophone characters onto the character the lexicon uses, ``emoji`` maps an emoji to the word it
     stands for (e.g. a knife to 刀) and ``leet`` maps digits and symbols used as letters in the words
-    view.
+    view. Separators (space, punctuation, symbols, control characters) leave the compact view and
+    break a word in the words view; invisible characters (:data:`INVISIBLE_CATEGORIES`) leave both.
     """
+    fold = partial(fold_char, t2s=t2s, variants=variants, emoji=emoji, leet=leet)
     compact = [chr(code) for code in range(_TABLE_SIZE)]
     words = list(compact)
     for low, high in _SCAN_RANGES:
         for code in range(low, high + 1):
-            ch = chr(code)
-            if unicodedata.category(ch) == "Cs":  # lone surrogates never occur in decoded text
-                continue
-            if ch in emoji:
-                compact[code] = emoji[ch]
-                words[code] = " "
-                continue
-            folded = _nfkc_lower(ch)
-            kept = [c for c in folded if unicodedata.category(c)[0] not in _DELETE_CATEGORIES]
-            if not kept:
-                compact[code] = ""
-                words[code] = leet.get(folded, " ")
-                continue
-            simple = "".join(variants.get(t2s.get(c, c), t2s.get(c, c)) for c in kept)
             # Identity entries are stored too: str.translate pays for a failed dict lookup per character.
-            compact[code] = simple
-            if simple.isascii() and simple.isalnum():
-                words[code] = "".join(leet.get(c, c) for c in simple)
-            else:
-                words[code] = " "
-    return FoldTables(compact=compact, words=words, codes=code_tables(compact, words))
+            compact[code], words[code] = fold(chr(code))
+    return FoldTables(compact=compact, words=words, codes=code_tables(compact, words), past=lru_cache(4096)(fold))
 
 
 def code_tables(compact: list[str], words: list[str]) -> CodeTables:
@@ -168,6 +201,9 @@ def code_tables(compact: list[str], words: list[str]) -> CodeTables:
     word_char = np.array([v != " " for v in words] + [True], dtype=np.bool_)
     flags = np.zeros(len(compact) + 1, dtype=np.uint16)
     flags[[chr(code).isspace() for code in range(len(compact))] + [False]] |= SPACE
+    # Code points past the tables take the per-message path (they are folded one by one): as if each
+    # folded to several characters in both views.
+    compact_len[-1] = words_len[-1] = 2
     flags[compact_len > 0] |= KEEP
     flags[compact_len > 1] |= MULTI
     flags[word_char] |= WORD
@@ -194,14 +230,42 @@ def table_index(codes: npt.NDArray[np.uint32], tables: FoldTables) -> npt.NDArra
     return np.minimum(codes, np.uint32(len(tables.compact)))
 
 
+def beyond_tables(text: str) -> bool:
+    """True when ``text`` holds a code point past the tables or a lone surrogate (a cheap ASCII test first)."""
+    return not text.isascii() and _BEYOND.search(text) is not None
+
+
+def has_surrogate(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate (which cannot be encoded as UTF-8)."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (same length: offsets stay valid).
+
+    A surrogate cannot be encoded as UTF-8, so neither the matcher nor a JSON response could take it;
+    as U+FFFD (a symbol) it is an unknown character, a separator like any other.
+    """
+    return _SURROGATE.sub(REPLACEMENT, text)
+
+
 def compact(text: str, tables: FoldTables) -> str:
-    """The compact view (fast path, no offsets)."""
+    """The compact view (no offsets): ``str.translate``, or one character at a time past the tables."""
+    if beyond_tables(text):
+        return "".join(map(tables.fold_compact, text))
     return text.translate(tables.compact)
 
 
 def words(text: str, tables: FoldTables) -> str:
-    """The words view (fast path, no offsets): `` w1 w2 ... `` with a space at each end."""
-    parts = text.translate(tables.words).split()
+    """The words view (no offsets): `` w1 w2 ... `` with a space at each end."""
+    if beyond_tables(text):
+        return words_of("".join(map(tables.fold_words, text)))
+    return words_of(text.translate(tables.words))
+
+
+def words_of(folded: str) -> str:
+    """The words view of a text already folded by the words table (``text.translate(tables.words)``)."""
+    parts = folded.split()
     if not parts:
         return " "
     joined = " " + " ".join(parts) + " "

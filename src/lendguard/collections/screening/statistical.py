@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import repeat
-from typing import Protocol
 
-from lendguard.collections.screening.model import Category, Finding, ScreenResult, Verdict
+from lendguard.collections.screening.model import Category, Finding, ScreenResult, ScreensText, Verdict
 
 FORMAT = "lendguard.insult-ngram-lr/1"
 NGRAMS: tuple[int, ...] = (1, 2, 3)
@@ -128,14 +127,6 @@ def augment(model: InsultModel, text: str, result: ScreenResult, lang: str = "au
     findings = sorted([*result.findings, finding], key=lambda f: f.start)
     verdict = Verdict.REVIEW.value if result.verdict == Verdict.PASS.value else result.verdict
     return ScreenResult(verdict=verdict, findings=findings, lang=result.lang)
-
-
-class ScreensText(Protocol):
-    """What the layer wraps: the rule screener's two calls (``engine.Screener`` has both)."""
-
-    def screen(self, text: str, *, party: str = ..., lang: str = ...) -> ScreenResult: ...
-
-    def screen_many(self, texts: Sequence[str], *, party: str = ..., lang: str = ...) -> list[ScreenResult]: ...
 
 
 class WithInsultModel:
