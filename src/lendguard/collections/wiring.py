@@ -25,7 +25,12 @@ def build(container: Container) -> CollectionsService:
 
     numbers = NumberPseudonymiser(container.settings.security.index_key.reveal())
     return CollectionsService(
-        container.engine, container.clock, container.audit, load_text_screener(), designated, numbers
+        container.engine,
+        container.clock,
+        container.audit,
+        load_text_screener(container.settings.screening.statistical),
+        designated,
+        numbers,
     )
 
 

@@ -1,4 +1,10 @@
-"""Use cases of the screener: batch screening and the institution's stricter terms."""
+"""Use cases of the screener: batch screening and the institution's stricter terms.
+
+A batch is screened through the batch path (``screen_many``), one call per (party, language) group,
+and the results come back in the order of the messages. With ``statistical`` on (the setting
+``LENDGUARD_SCREENING__STATISTICAL``), the rule screener is wrapped by the optional statistical insult
+layer (``statistical.WithInsultModel``): it may add ``review`` findings, never blocks.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from lendguard.collections.screening.engine import Screener, load_screener
+from lendguard.collections.screening.engine import load_screener
 from lendguard.collections.screening.lexicon import ExtraTerm
-from lendguard.collections.screening.model import Category, ScreenResult, lang_of, party_of
+from lendguard.collections.screening.model import Category, ScreenResult, ScreensText, lang_of, party_of
+from lendguard.collections.screening.statistical import WithInsultModel, load_insult_model
 from lendguard.collections.screening.store import TermRepository
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
@@ -37,15 +44,20 @@ class Message:
 class ScreeningService:
     """Screens messages with the shared lexicons plus the principal's institution terms."""
 
-    def __init__(self, engine: Engine, clock: Clock, audit: AuditLog) -> None:
+    def __init__(self, engine: Engine, clock: Clock, audit: AuditLog, *, statistical: bool = False) -> None:
         self.engine = engine
         self.clock = clock
         self.audit = audit
+        self.statistical = statistical
 
-    def screener_for(self, conn: Connection, institution_id: int) -> Screener:
-        """The screener of one institution (for callers inside a transaction, e.g. the policy engine)."""
+    def screener_for(self, conn: Connection, institution_id: int) -> ScreensText:
+        """The screener of one institution (for callers inside a transaction, e.g. the policy engine).
+
+        The rule screener with the institution's terms, wrapped by the statistical layer when it is on.
+        """
         terms = TermRepository(conn).all(institution_id)
-        return load_screener(ExtraTerm(t["category"], t["term"], id=f"inst.{t['id']}") for t in terms)
+        screener = load_screener(ExtraTerm(t["category"], t["term"], id=f"inst.{t['id']}") for t in terms)
+        return WithInsultModel(screener, load_insult_model()) if self.statistical else screener
 
     def screen(self, principal: Principal, messages: Sequence[Message]) -> list[ScreenResult]:
         """Screen a batch; bad party or language is a ``ValueError`` naming the message."""
@@ -60,7 +72,7 @@ class ScreeningService:
                 raise ValueError(f"message {m.id!r}: {exc}") from None
         with self.engine.begin() as conn:
             screener = self.screener_for(conn, principal.institution_id)
-            results = [screener.screen(m.text, party=m.party, lang=m.lang) for m in messages]
+            results = screen_grouped(screener, messages)
             verdicts = Counter(r.verdict for r in results)
             event = AuditEvent(
                 actor=principal.username,
@@ -115,3 +127,16 @@ class ScreeningService:
                 detail={"category": row["category"], "term": row["term"]},
             )
             self.audit.append(conn, principal.institution_id, event, now)
+
+
+def screen_grouped(screener: ScreensText, messages: Sequence[Message]) -> list[ScreenResult]:
+    """Each message's result, in input order: one ``screen_many`` call per (party, language) group."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, m in enumerate(messages):
+        groups.setdefault((m.party, m.lang), []).append(index)
+    results: list[ScreenResult | None] = [None] * len(messages)
+    for (party, lang), indices in groups.items():
+        screened = screener.screen_many([messages[i].text for i in indices], party=party, lang=lang)
+        for i, result in zip(indices, screened, strict=True):
+            results[i] = result
+    return [r for r in results if r is not None]

@@ -13,7 +13,9 @@ NAME = "screening"
 
 
 def build(container: Container) -> ScreeningService:
-    return ScreeningService(container.engine, container.clock, container.audit)
+    return ScreeningService(
+        container.engine, container.clock, container.audit, statistical=container.settings.screening.statistical
+    )
 
 
 def service(container: Container) -> ScreeningService:
