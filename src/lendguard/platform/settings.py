@@ -87,8 +87,9 @@ class ScreeningSettings(BaseModel):
 
     statistical: bool = Field(
         False,
-        description="Add the optional statistical insult layer (review findings, Chinese text) to "
-        "`lendguard screen` and `lendguard screen eval`; off by default, the rule layer alone decides block.",
+        description="Add the optional statistical insult layer (review findings, Chinese text) wherever the "
+        "screener runs (`lendguard screen`, the screening API, the policy engine's screener hook); off by default, "
+        "the rule layer alone decides block.",
     )
 
 
