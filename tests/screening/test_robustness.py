@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from lendguard.collections.screening import ScreenResult, load_screener
 from lendguard.collections.screening.cli import register
+from lendguard.collections.screening.statistical import WithInsultModel, load_insult_model
 from lendguard.platform.model import Role
 from tests.conftest import Tenant
 
@@ -111,6 +112,14 @@ def test_lawful_messages_with_emoji_presentation_still_pass() -> None:
     for text in ["您的借款已逾期30天❤\ufe0f，请尽快还款，如有困难可申请分期", "Thank you\u200d for your payment 👍🏽"]:
         for result in both_paths(text):
             assert result.verdict == "pass", result
+
+
+def test_statistical_layer_evidence_has_no_surrogate() -> None:
+    text = "为啥不拍男的不好查的情节，为了黑女性\ud800的，把污水泼到女人身上"  # flagged by the model
+    layered = WithInsultModel(load_screener(), load_insult_model())
+    for result in [layered.screen(text), layered.screen_many([text])[0]]:
+        assert result.verdict == "review"
+        check_offsets(text, result)
 
 
 def app() -> typer.Typer:

@@ -26,6 +26,7 @@ from importlib import resources
 from itertools import repeat
 
 from lendguard.collections.screening.model import Category, Finding, ScreenResult, ScreensText, Verdict
+from lendguard.collections.screening.normalise import without_surrogates
 
 FORMAT = "lendguard.insult-ngram-lr/1"
 NGRAMS: tuple[int, ...] = (1, 2, 3)
@@ -123,7 +124,8 @@ def augment(model: InsultModel, text: str, result: ScreenResult, lang: str = "au
     if Category.INSULT.value in result.categories or not applies(text, lang) or not model.flags(text):
         return result
     start, end = model.best_span(text)
-    finding = Finding(Category.INSULT.value, start, end, text[start:end], RULE_ID)
+    # A lone surrogate shows as U+FFFD, as in the rule findings (same length, offsets unchanged).
+    finding = Finding(Category.INSULT.value, start, end, without_surrogates(text[start:end]), RULE_ID)
     findings = sorted([*result.findings, finding], key=lambda f: f.start)
     verdict = Verdict.REVIEW.value if result.verdict == Verdict.PASS.value else result.verdict
     return ScreenResult(verdict=verdict, findings=findings, lang=result.lang)
