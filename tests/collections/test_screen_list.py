@@ -307,3 +307,26 @@ def test_bad_history_rows_are_named_even_when_no_rule_would_read_them(tmp_path: 
             screen_list(get_pack("us-regf"), tmp_path / "plan.csv", tmp_path / "hist.csv", tmp_path / "out.csv")
     write(tmp_path / "hist.csv", HIST_COLS, [ok, ok])
     assert screen_list(get_pack("us-regf"), tmp_path / "plan.csv", tmp_path / "hist.csv", tmp_path / "out.csv") == 1
+
+
+def test_bad_history_rows_are_named_when_the_plan_has_no_calls(tmp_path: Path) -> None:
+    """No planned call joins the call history then, yet every row of attempts.csv is still checked."""
+    plan = {c: "" for c in PLAN_COLS} | {
+        "id": "p0",
+        "at": "2026-05-08T10:00:00-04:00",
+        "debtor_id": "B1",
+        "timezones": "America/New_York",
+        "channel": "sms",
+    }
+    ok = {c: "" for c in HIST_COLS} | {
+        "debtor_id": "B1",
+        "at": "2026-05-07T10:00:00-04:00",
+        "channel": "call",
+        "person_id": "B1",
+        "outcome": "no_answer",
+    }
+    write(tmp_path / "plan.csv", PLAN_COLS, [plan])
+    rows = [ok] * 20_000 + [{**ok, "outcome": "hung_up"}]  # past DuckDB's first chunks
+    write(tmp_path / "hist.csv", HIST_COLS, rows)
+    with pytest.raises(InputError, match="line 20002: column outcome"):
+        screen_list(get_pack("us-regf"), tmp_path / "plan.csv", tmp_path / "hist.csv", tmp_path / "out.csv")

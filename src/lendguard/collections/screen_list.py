@@ -160,10 +160,10 @@ def screen_list(
         row = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE NOT ok), min(at_utc), max(at_utc), "
             f"coalesce(bool_or(role IN {THIRD} AND purpose = 'location_info'), false), "
-            "coalesce(max(len(debts)) > 1, false) FROM plan"
+            "coalesce(max(len(debts)) > 1, false), count(*) FILTER (WHERE channel = 'call') FROM plan"
         ).fetchone()
         assert row is not None
-        count, bad, first, last, locate, multi_debt = row
+        count, bad, first, last, locate, multi_debt, calls = row
         bad_zone = con.execute(
             "SELECT z FROM (SELECT DISTINCT unnest(zones) AS z FROM plan) "
             "WHERE z NOT IN (SELECT name FROM pg_timezone_names()) LIMIT 1"
@@ -184,6 +184,9 @@ def screen_list(
             con.execute(statement)
         progress("deciding")
         recent = recent_calls(rows, since.isoformat(), last.isoformat())
+        if not calls:
+            # No planned call: the join below would stop reading attempts.csv at once, so check it on its own.
+            _load(con, f"SELECT count(*) FROM {recent}", history, explain)
         statements, query = decisions_sql(pack, recent, hours, bool(locate), bool(multi_debt))
         for statement in statements:
             # The statement reading attempts.csv stops at its first invalid row; the slow loader names it.
