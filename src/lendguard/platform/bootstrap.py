@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.clock import Clock, SystemClock
 from lendguard.platform.db import make_engine
+from lendguard.platform.erasure import ErasureRegistry
 from lendguard.platform.service import TenancyService
 from lendguard.platform.settings import Settings
 
@@ -43,6 +44,9 @@ class Container:
     audit: AuditLog
     tenancy: TenancyService
     services: dict[str, Any] = field(default_factory=dict)
+    # Capabilities that keep derived copies of personal data register their erasers here (in their
+    # wiring); privacy calls them when it erases a subject (see platform/erasure.py).
+    erasers: ErasureRegistry = field(default_factory=ErasureRegistry)
 
     def service(self, name: str, kind: type[S]) -> S:
         """The service a capability registered under ``name``, checked to be a ``kind``."""
