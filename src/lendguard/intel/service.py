@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from lendguard.intel.carryover_model import JACCARD_THRESHOLD, NewRing, carry_over
 from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.erasure import apply_held_erasures
 from lendguard.intel.evidence_model import (
     INVESTIGATORS,
     PURPOSE,
@@ -203,6 +204,9 @@ class IntelService:
             )
             self._audit(conn, principal, f"intel.ring.{status}", ring_id, {"note_sha256": note_digest(note.strip())})
             row = repo.ring(principal.institution_id, ring_id)
+            if status == "dismissed":  # erasures held while the ring was confirmed now apply (intel/erasure.py)
+                apply_held_erasures(conn, self.audit, principal.institution_id, row, principal.username, now)
+                row = repo.ring(principal.institution_id, ring_id)
             decisions = repo.decisions(principal.institution_id, ring_id)
             detail = self._governed(_detail(row, decisions), principal)
             self._audit_evidence(conn, principal, "read", ring_id, detail)

@@ -296,3 +296,83 @@ class IntelRepository:
 def _aware(at: datetime) -> datetime:
     """SQLite hands stored UTC instants back without their offset; every stored instant is UTC."""
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+# -- erasure of a borrower's evidence (see intel/erasure.py) -------------------------------------------
+
+intel_erasure_holds = sa.Table(
+    "intel_erasure_holds",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("institution_id", sa.Integer, sa.ForeignKey("institutions.id"), nullable=False),
+    sa.Column("ring_id", BigIntId, sa.ForeignKey("intel_rings.id"), nullable=False),
+    sa.Column("subject_ref", sa.String(120), nullable=False, comment="pseudonymous borrower id"),
+    sa.Column("reason", sa.Text, nullable=False, comment="the legal reason the evidence is kept"),
+    sa.Column("held_at", UTC_TS, nullable=False),
+    sa.Column("released_at", UTC_TS, nullable=True, comment="when the held erasure was applied"),
+    sa.Index("ix_intel_erasure_holds_subject", "institution_id", "subject_ref"),
+    sa.Index("ix_intel_erasure_holds_ring", "institution_id", "ring_id"),
+)
+
+
+def rings_of_borrower(conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
+    """The institution's stored rings whose document names ``subject_ref`` as a member or evidence owner.
+
+    The member list is in the JSON document (no index on it), so rings are filtered here; the
+    institution filter keeps the scan to one tenant.
+    """
+    query = sa.select(intel_rings).where(intel_rings.c.institution_id == institution_id).order_by(intel_rings.c.id)
+    out = []
+    for row in conn.execute(query).mappings():
+        doc = row["document"]
+        if subject_ref in doc.get("borrowers", []) or any(
+            e.get("borrower_id") == subject_ref for s in doc.get("signals", []) for e in s.get("evidence", [])
+        ):
+            out.append(dict(row))
+    return out
+
+
+def replace_ring_document(conn: Connection, institution_id: int, ring_id: int, document: dict[str, Any]) -> None:
+    """Store a ring's redacted document in place (row id, status and decisions are kept)."""
+    conn.execute(
+        intel_rings.update()
+        .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id)
+        .values(document=document)
+    )
+
+
+def add_erasure_hold(
+    conn: Connection, institution_id: int, ring_id: int, subject_ref: str, reason: str, now: datetime
+) -> bool:
+    """Record that ``subject_ref``'s evidence in the ring is held; False when an open hold exists already."""
+    if open_erasure_holds(conn, institution_id, subject_ref=subject_ref, ring_id=ring_id):
+        return False
+    conn.execute(
+        intel_erasure_holds.insert().values(
+            institution_id=institution_id, ring_id=ring_id, subject_ref=subject_ref, reason=reason, held_at=now
+        )
+    )
+    return True
+
+
+def open_erasure_holds(
+    conn: Connection, institution_id: int, *, subject_ref: str | None = None, ring_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Holds not yet released, of one subject and/or one ring of the institution."""
+    query = sa.select(intel_erasure_holds).where(
+        intel_erasure_holds.c.institution_id == institution_id, intel_erasure_holds.c.released_at.is_(None)
+    )
+    if subject_ref is not None:
+        query = query.where(intel_erasure_holds.c.subject_ref == subject_ref)
+    if ring_id is not None:
+        query = query.where(intel_erasure_holds.c.ring_id == ring_id)
+    return [dict(r) for r in conn.execute(query.order_by(intel_erasure_holds.c.id)).mappings()]
+
+
+def release_erasure_hold(conn: Connection, institution_id: int, hold_id: int, now: datetime) -> None:
+    """Mark a hold released (its erasure has just been applied)."""
+    conn.execute(
+        intel_erasure_holds.update()
+        .where(intel_erasure_holds.c.institution_id == institution_id, intel_erasure_holds.c.id == hold_id)
+        .values(released_at=now)
+    )

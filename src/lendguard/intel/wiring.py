@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lendguard.intel.erasure import IntelEraser
 from lendguard.intel.service import IntelService
 
 if TYPE_CHECKING:
@@ -13,6 +14,8 @@ NAME = "intel"
 
 
 def build(container: Container) -> IntelService:
+    """The intelligence service; also registers the eraser of borrowers' ring evidence (issue 5)."""
+    container.erasers.register(IntelEraser(container.audit))
     return IntelService(container.engine, container.clock, container.audit)
 
 

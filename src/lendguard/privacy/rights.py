@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lendguard.lending.service import LendingService
+from lendguard.platform.erasure import ErasureRegistry
 from lendguard.platform.model import Principal, Role, require
 from lendguard.privacy.consents import consent_from_row, require_subject_or_staff
 from lendguard.privacy.model import CATEGORIES, FIELDS
@@ -32,9 +33,13 @@ def _actor(principal: Principal) -> str:
 class RightsService:
     """Data-subject requests, on top of the privacy service and the loan book."""
 
-    def __init__(self, privacy: PrivacyService, lending: LendingService) -> None:
+    def __init__(
+        self, privacy: PrivacyService, lending: LendingService, erasers: ErasureRegistry | None = None
+    ) -> None:
         self.privacy = privacy
         self.lending = lending
+        # other capabilities' copies of a subject's data (ring evidence), erased along with the subject
+        self.erasers = erasers if erasers is not None else ErasureRegistry()
 
     def access_report(self, principal: Principal, subject_ref: str) -> dict[str, Any]:
         """What is held (fields by category), under which consent, and who read it when (PIPL art. 45)."""
@@ -47,6 +52,7 @@ class RightsService:
             contacts = len(repo.contacts_of(inst, subject_ref))
             ledger = [consent_from_row(r) for r in ConsentRepository(conn).of_subject(inst, subject_ref)]
             log = self.privacy.audit.entries_for_subject(conn, inst, subject_ref)
+            held_copies = [h.as_dict() for h in self.erasers.holds(conn, inst, subject_ref)]
             self.privacy.audit.append(
                 conn, inst, _event(principal, "rights.access_report", subject_ref), self.privacy.clock.now()
             )
@@ -65,6 +71,8 @@ class RightsService:
                 for f in held
             ],
             "designated_contacts": contacts,
+            # copies other capabilities derived and keep under a legal hold despite an erasure (PIPL art. 47)
+            "held_copies": held_copies,
             "consents": [{**c.__dict__, "active": c.active_at(now)} for c in ledger],
             "reads": [
                 {
@@ -139,13 +147,31 @@ class RightsService:
         with self.privacy.engine.begin() as conn:
             PersonalDataRepository(conn).require_subject(inst, subject_ref)
             loans = self.lending.outstanding_loans(conn, inst, subject_ref)
+            derived: list[dict[str, Any]] = []
             if loans:
                 reason = HOLD_RULE.format(loans=", ".join(sorted(r["ref"] for r in loans)))
                 request_id = self._record(conn, principal, subject_ref, "deletion", "held", channel, {}, reason, None)
             else:
-                self.privacy.erase(conn, inst, subject_ref, _actor(principal), now)
-                request_id = self._record(conn, principal, subject_ref, "deletion", "honoured", channel, {}, None, now)
-            return RequestRepository(conn).get(inst, request_id)
+                derived = self._erase(conn, inst, subject_ref, _actor(principal), now)
+                request_id = self._record(
+                    conn,
+                    principal,
+                    subject_ref,
+                    "deletion",
+                    "honoured",
+                    channel,
+                    {"derived_copies": derived},
+                    None,
+                    now,
+                )
+            request = RequestRepository(conn).get(inst, request_id)
+            # the response names every derived copy kept under a legal hold, with its reason
+            return {**request, "held_copies": [h for d in derived for h in d["held"]]}
+
+    def _erase(self, conn: Any, inst: int, subject_ref: str, actor: str, now: Any) -> list[dict[str, Any]]:
+        """Crypto-shred the subject, then let each capability erase (or hold) its derived copies."""
+        self.privacy.erase(conn, inst, subject_ref, actor, now)
+        return [o.as_dict() for o in self.erasers.erase(conn, inst, subject_ref, actor, now)]
 
     def release_holds(self, principal: Principal) -> list[int]:
         """Honour held deletion requests whose loans have ended (compliance, or a scheduled job)."""
@@ -158,12 +184,17 @@ class RightsService:
             for request in repo.list(inst, status="held"):
                 if request["kind"] != "deletion" or self.lending.outstanding_loans(conn, inst, request["subject_ref"]):
                     continue
-                self.privacy.erase(conn, inst, request["subject_ref"], _actor(principal), now)
+                derived = self._erase(conn, inst, request["subject_ref"], _actor(principal), now)
                 repo.resolve(inst, request["id"], "honoured", request["hold_reason"], now)
                 self.privacy.audit.append(
                     conn,
                     inst,
-                    _event(principal, "rights.hold_released", request["subject_ref"], {"request": request["id"]}),
+                    _event(
+                        principal,
+                        "rights.hold_released",
+                        request["subject_ref"],
+                        {"request": request["id"], "derived_copies": derived},
+                    ),
                     now,
                 )
                 honoured.append(int(request["id"]))

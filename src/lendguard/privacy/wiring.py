@@ -22,4 +22,4 @@ def service(container: Container) -> PrivacyService:
 
 def rights(container: Container) -> RightsService:
     """Borrower-rights use cases over the privacy service and the loan book (stateless, built on call)."""
-    return RightsService(service(container), lending_service(container))
+    return RightsService(service(container), lending_service(container), container.erasers)
