@@ -37,11 +37,11 @@ from lendguard.collections.screening.model import (
 )
 from lendguard.collections.screening.normalise import (
     ADDRESS_MARK_RANGES,
+    BEYOND_TABLES,
     CJK_RANGES,
     DIGIT_RANGES,
     LATIN_RANGES,
     FoldTables,
-    beyond_tables,
     build_tables,
     char_class,
     compact,
@@ -189,6 +189,7 @@ _NUMBER_HINT = re.compile(
 _LATIN_HINT = re.compile(char_class(LATIN_RANGES))
 _PARTIES = {p.value: p for p in Party}
 _KEY = itemgetter(0)  # the key index of an automaton match
+_BEYOND_TABLES = BEYOND_TABLES.search  # a code point past the fold tables or a lone surrogate
 # Enum members read once: each ``Verdict.X`` lookup goes through a descriptor.
 _BLOCK = Verdict.BLOCK
 _PASS = Verdict.PASS.value
@@ -277,7 +278,7 @@ class Screener:
         # A code point past the fold tables or a lone surrogate (rare): the views are folded one
         # character at a time, and surrogates become U+FFFD (an unknown character, a separator) so
         # that the matcher and the findings' evidence can be encoded; the length and offsets do not change.
-        beyond = batch is None and not ascii_only and beyond_tables(text)
+        beyond = batch is None and not ascii_only and _BEYOND_TABLES(text) is not None
         if beyond:
             text = without_surrogates(text)
         if batch is None:

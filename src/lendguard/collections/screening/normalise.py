@@ -51,7 +51,7 @@ _SCAN_RANGES = ((0x0000, 0x1FAFF),)
 _TABLE_SIZE = 0x1FB00
 # What the list tables cannot fold with ``str.translate``: code points past them (translate would leave
 # them as they are) and lone surrogates (JSON can carry "\ud800"; they cannot be encoded as UTF-8).
-_BEYOND = re.compile("[\ud800-\udfff\U0001fb00-\U0010ffff]")
+BEYOND_TABLES = re.compile("[\ud800-\udfff\U0001fb00-\U0010ffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
@@ -232,7 +232,7 @@ def table_index(codes: npt.NDArray[np.uint32], tables: FoldTables) -> npt.NDArra
 
 def beyond_tables(text: str) -> bool:
     """True when ``text`` holds a code point past the tables or a lone surrogate (a cheap ASCII test first)."""
-    return not text.isascii() and _BEYOND.search(text) is not None
+    return not text.isascii() and BEYOND_TABLES.search(text) is not None
 
 
 def has_surrogate(text: str) -> bool:
