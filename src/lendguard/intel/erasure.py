@@ -73,6 +73,7 @@ def redact_subject(document: dict[str, Any], subject_ref: str, at: datetime) -> 
     if not count:
         return doc, 0
     indicators = []
+    renamed: dict[str, str] = {}  # a template shown by the subject's text -> another member's text
     for ind in doc.get("indicators", []):
         kind, value = str(ind["kind"]), str(ind["value"])
         if kind == "segment":
@@ -82,11 +83,17 @@ def redact_subject(document: dict[str, Any], subject_ref: str, at: datetime) -> 
         if keep:
             indicators.append(ind)
         elif kind == "template" and other_texts:
-            indicators.append({**ind, "value": min(other_texts)})  # as ring_view picks a shown text
+            renamed[value] = min(other_texts)  # as ring_view picks the text that shows a template
+            indicators.append({**ind, "value": renamed[value]})
     doc["indicators"] = indicators
+    # The graph's links name values per member; ring_view also lists the template's text under every
+    # member who used the template, so the subject's text can sit under other members too.
+    only_theirs = mine - others
     links = doc.get("links")
-    if isinstance(links, dict) and subject_ref in links:
-        links[subject_ref] = sorted(v for v in links[subject_ref] if v in others)
+    if isinstance(links, dict):
+        for borrower, values in links.items():
+            kept = {renamed.get(v, v) for v in values if v in renamed or v not in only_theirs}
+            links[borrower] = sorted(v for v in kept if borrower != subject_ref or v in others)
     return doc, count
 
 

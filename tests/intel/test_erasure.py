@@ -1,0 +1,246 @@
+"""Erasing a borrower reaches their ring evidence: redacted in open rings, held with the legal reason in
+confirmed ones (applied on dismissal), audited, shown in the access report, other tenants untouched
+(both databases)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from lendguard.intel.erasure import REDACTED, redact_subject
+from lendguard.intel.store import IntelRepository, intel_erasure_holds, intel_rings
+from lendguard.intel.world_import import load
+from lendguard.platform.bootstrap import Container
+from lendguard.platform.model import Role
+from lendguard.platform.store import event_log
+from lendguard.privacy.wiring import rights
+from lendguard.privacy.wiring import service as privacy_service
+from tests.conftest import Tenant
+from tests.intel.conftest import SMALL
+
+SUBJECT = "B001"
+AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ring_a(client: TestClient, container: Container, tenant_a: Tenant, tenant_b: Tenant) -> int:
+    """The small world's ring at lender A (members B001, B002, B005), with B001 a privacy subject."""
+    load(container, SMALL, {"L01": tenant_a.institution_id, "L02": tenant_b.institution_id}, False)
+    [ring] = client.get("/v1/intel/rings", headers=tenant_a.headers(Role.ANALYST)).json()
+    compliance = tenant_a.users[Role.COMPLIANCE]
+    privacy_service(container).register_subject(compliance, SUBJECT, {"name": "张三", "mobile": "13811110001"})
+    return int(ring["id"])
+
+
+def _document(container: Container, ring_id: int) -> dict[str, Any]:
+    with container.engine.connect() as conn:
+        doc = conn.execute(sa.select(intel_rings.c.document).where(intel_rings.c.id == ring_id)).scalar_one()
+    return dict(doc)
+
+
+def _items(doc: dict[str, Any], borrower: str | None = None) -> list[dict[str, Any]]:
+    return [e for s in doc["signals"] for e in s["evidence"] if borrower is None or e.get("borrower_id") == borrower]
+
+
+def _only_theirs(doc: dict[str, Any], borrower: str) -> set[str]:
+    others = {e["value"] for e in _items(doc) if e.get("borrower_id") != borrower}
+    return {e["value"] for e in _items(doc, borrower)} - others
+
+
+def _events(container: Container, institution_id: int, action: str) -> list[dict[str, Any]]:
+    with container.engine.connect() as conn:
+        query = sa.select(event_log).where(event_log.c.institution_id == institution_id, event_log.c.action == action)
+        return [dict(r) for r in conn.execute(query.order_by(event_log.c.seq)).mappings()]
+
+
+def _delete(container: Container, tenant: Tenant, subject: str = SUBJECT) -> dict[str, Any]:
+    return rights(container).request_deletion(tenant.users[Role.COMPLIANCE], subject, "phone")
+
+
+# -- pure redaction ----------------------------------------------------------------------------------
+
+
+def test_redaction_drops_only_indicators_the_subject_alone_carried() -> None:
+    doc: dict[str, Any] = {
+        "borrowers": ["B1", "B2"],
+        "indicators": [
+            {"kind": "phone", "value": "17012345678"},  # shared by both: kept
+            {"kind": "email", "value": "b1@x.cn"},  # only B1's: dropped
+            {"kind": "segment", "value": "1709999"},  # only B1's number starts with it: dropped
+            {"kind": "template", "value": "B1 text"},  # shown by B1's text: shown by B2's instead
+        ],
+        "signals": [
+            {
+                "name": "shared_contact",
+                "evidence": [
+                    {
+                        "file": "c.csv",
+                        "row_id": "C1",
+                        "field": "contact_phone",
+                        "value": "17012345678",
+                        "borrower_id": "B1",
+                    },
+                    {
+                        "file": "c.csv",
+                        "row_id": "C2",
+                        "field": "contact_phone",
+                        "value": "17012345678",
+                        "borrower_id": "B2",
+                    },
+                    {
+                        "file": "c.csv",
+                        "row_id": "C1",
+                        "field": "contact_email",
+                        "value": "b1@x.cn",
+                        "borrower_id": "B1",
+                    },
+                    {
+                        "file": "p.csv",
+                        "row_id": "P1",
+                        "field": "new_phone",
+                        "value": "17099990001",
+                        "borrower_id": "B1",
+                    },
+                ],
+            },
+            {
+                "name": "template",
+                "evidence": [
+                    {"file": "c.csv", "row_id": "C1", "field": "text", "value": "B1 text", "borrower_id": "B1"},
+                    {"file": "c.csv", "row_id": "C2", "field": "text", "value": "B2 text", "borrower_id": "B2"},
+                ],
+            },
+        ],
+        "links": {
+            "B1": ["17012345678", "17099990001", "B1 text", "b1@x.cn"],
+            "B2": ["17012345678", "B1 text", "B2 text"],
+        },
+    }
+    redacted, count = redact_subject(doc, "B1", AT)
+    assert count == 4
+    assert redacted["indicators"] == [
+        {"kind": "phone", "value": "17012345678"},
+        {"kind": "template", "value": "B2 text"},
+    ]
+    b1 = _items(redacted, "B1")
+    assert {e["value"] for e in b1} == {REDACTED} and all(e["redacted"]["at"] == AT.isoformat() for e in b1)
+    assert [(e["row_id"], e["field"]) for e in b1] == [
+        ("C1", "contact_phone"),
+        ("C1", "contact_email"),
+        ("P1", "new_phone"),
+        ("C1", "text"),
+    ]
+    assert _items(redacted, "B2") == _items(doc, "B2")  # the other member untouched
+    # B1 stays linked to what other members share (the template now shown by B2's text); ring_view lists
+    # the template's text under every member who used it, so B1's text goes from B2's links too
+    assert redacted["links"] == {"B1": ["17012345678", "B2 text"], "B2": ["17012345678", "B2 text"]}
+    for secret in ("b1@x.cn", "17099990001", "B1 text"):
+        assert secret not in json.dumps(redacted)
+    assert doc["indicators"][1]["value"] == "b1@x.cn"  # the input is not modified
+    again, count_again = redact_subject(redacted, "B1", AT)
+    assert count_again == 0 and again == redacted  # idempotent
+
+
+def test_intel_registers_its_eraser_on_the_container(container: Container) -> None:
+    assert container.erasers.names == ["intel"]
+    with pytest.raises(ValueError, match="already registered"):
+        container.erasers.register(container.erasers._erasers[0])
+
+
+# -- through privacy's deletion ------------------------------------------------------------------------
+
+
+def test_erasure_redacts_the_borrowers_evidence_in_an_open_ring(
+    client: TestClient, container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    before = _document(container, ring_a)
+    secrets = _only_theirs(before, SUBJECT)
+    assert _items(before, SUBJECT) and secrets  # the fixture ring does hold B001's own values
+    response = _delete(container, tenant_a)
+    assert response["status"] == "honoured" and response["held_copies"] == []
+    assert json.loads(response["detail"])["derived_copies"] == [
+        {"capability": "intel", "redacted": len(_items(before, SUBJECT)), "held": []}
+    ]
+    after = _document(container, ring_a)
+    mine = _items(after, SUBJECT)
+    assert [(e["file"], e["row_id"], e["field"]) for e in mine] == [
+        (e["file"], e["row_id"], e["field"]) for e in _items(before, SUBJECT)
+    ]  # the chain keeps the rows: it shows something was removed
+    assert {e["value"] for e in mine} == {REDACTED} and all("PIPL art. 47" in e["redacted"]["reason"] for e in mine)
+    assert [e for e in _items(after) if e.get("borrower_id") != SUBJECT] == [
+        e for e in _items(before) if e.get("borrower_id") != SUBJECT
+    ]
+    dumped = json.dumps(after, ensure_ascii=False)
+    assert not any(secret in dumped for secret in secrets)
+    # the analyst's page still opens and shows the redaction marker
+    detail = client.get(f"/v1/intel/rings/{ring_a}", headers=tenant_a.headers(Role.ANALYST)).json()
+    assert REDACTED in json.dumps(detail["signals_detail"], ensure_ascii=False)
+    [event] = _events(container, tenant_a.institution_id, "intel.evidence.redacted")
+    assert event["subject_ref"] == SUBJECT and event["object_id"] == str(ring_a)
+    assert not any(secret in event["detail"] for secret in secrets)
+    # a second erasure (say a released request) redacts nothing more
+    with container.engine.begin() as conn:
+        [outcome] = container.erasers.erase(conn, tenant_a.institution_id, SUBJECT, "system", AT)
+    assert outcome.redacted == 0 and _document(container, ring_a) == after
+
+
+def test_a_confirmed_ring_holds_with_the_reason_until_it_is_dismissed(
+    client: TestClient, container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    analyst = tenant_a.headers(Role.ANALYST)
+    r = client.post(
+        f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": "agent"}, headers=analyst
+    )
+    assert r.status_code == 200
+    before = _document(container, ring_a)
+    response = _delete(container, tenant_a)
+    assert response["status"] == "honoured"  # privacy's own copy is shredded; the ring evidence is held
+    [hold] = response["held_copies"]
+    assert hold["capability"] == "intel" and hold["object_id"] == str(ring_a)
+    assert "PIPL art. 47" in hold["reason"] and "police" in hold["reason"] and before["ring_id"] in hold["reason"]
+    assert _document(container, ring_a) == before  # nothing redacted
+    [held_event] = _events(container, tenant_a.institution_id, "intel.evidence.erasure_held")
+    assert held_event["subject_ref"] == SUBJECT and hold["reason"] == json.loads(held_event["detail"])["reason"]
+    # the borrower's access report shows the hold and its reason (API, borrower's own view via compliance)
+    report = client.get(
+        f"/v1/privacy/subjects/{SUBJECT}/access-report", headers=tenant_a.headers(Role.COMPLIANCE)
+    ).json()
+    assert [(h["object_id"], h["reason"]) for h in report["held_copies"]] == [(str(ring_a), hold["reason"])]
+    # dismissing the ring applies the held erasure
+    r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst)
+    assert r.status_code == 200
+    after = _document(container, ring_a)
+    assert {e["value"] for e in _items(after, SUBJECT)} == {REDACTED}
+    assert not any(s in json.dumps(after, ensure_ascii=False) for s in _only_theirs(before, SUBJECT))
+    assert rights(container).access_report(tenant_a.users[Role.COMPLIANCE], SUBJECT)["held_copies"] == []
+    [redacted_event] = _events(container, tenant_a.institution_id, "intel.evidence.redacted")
+    assert redacted_event["subject_ref"] == SUBJECT and "released_hold" in json.loads(redacted_event["detail"])
+
+
+def test_erasure_touches_no_other_institutions_rings(
+    container: Container, tenant_a: Tenant, tenant_b: Tenant, ring_a: int
+) -> None:
+    # lender B holds two rings naming a borrower with the same pseudonymous id (ids are per institution):
+    # one open, one confirmed; neither is redacted nor held when lender A erases its borrower
+    copy = _document(container, ring_a)
+    with container.engine.begin() as conn:
+        repo = IntelRepository(conn)
+        run = repo.add_run(tenant_b.institution_id, "duckdb", "copy", {}, [copy, {**copy, "ring_id": "R-copy"}], AT)
+        open_b, confirmed_b = sorted(repo.run_ring_ids(tenant_b.institution_id, run).values())
+        repo.decide(
+            tenant_b.institution_id, confirmed_b, "confirmed", "n", tenant_b.users[Role.ANALYST].user_id, "b", AT
+        )
+    response = _delete(container, tenant_a)
+    assert response["held_copies"] == []
+    assert {e["value"] for e in _items(_document(container, ring_a), SUBJECT)} == {REDACTED}  # A's own: redacted
+    assert _document(container, open_b) == copy
+    assert _document(container, confirmed_b) == {**copy, "ring_id": "R-copy"}
+    with container.engine.connect() as conn:
+        assert conn.execute(sa.select(intel_erasure_holds)).mappings().all() == []
+    assert _events(container, tenant_b.institution_id, "intel.evidence.redacted") == []
+    assert _events(container, tenant_b.institution_id, "intel.evidence.erasure_held") == []

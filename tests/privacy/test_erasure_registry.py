@@ -1,0 +1,108 @@
+"""Privacy's deletion calls the erasers other capabilities registered (platform/erasure.py): inside the
+erasure's transaction, only when the deletion is honoured, and their holds show in the deletion response
+and the access report (both databases)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lendguard.platform.bootstrap import Container
+from lendguard.platform.erasure import ErasureHold, ErasureOutcome, ErasureRegistry
+from lendguard.platform.model import Role
+from lendguard.platform.store import event_log
+from lendguard.privacy.rights import RightsService
+from lendguard.privacy.wiring import rights
+from tests.conftest import Tenant
+from tests.privacy.test_rights_api import add_loan, set_loan_paid
+
+REASON = "kept for a criminal investigation (PIPL art. 47 para. 2)"
+
+
+@dataclass
+class FakeEraser:
+    """An eraser that records its calls and holds every subject it is asked to erase."""
+
+    name: str = "fake"
+    fail: bool = False
+    calls: list[tuple[int, str]] = field(default_factory=list)
+    held: dict[tuple[int, str], ErasureHold] = field(default_factory=dict)
+
+    def erase(
+        self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime
+    ) -> ErasureOutcome:
+        self.calls.append((institution_id, subject_ref))
+        if self.fail:
+            raise RuntimeError("eraser failed")
+        hold = ErasureHold(self.name, "thing", "7", REASON, now)
+        self.held[(institution_id, subject_ref)] = hold
+        return ErasureOutcome(self.name, redacted=2, held=(hold,))
+
+    def holds(self, conn: Connection, institution_id: int, subject_ref: str) -> list[ErasureHold]:
+        found = self.held.get((institution_id, subject_ref))
+        return [found] if found else []
+
+
+def _rights(container: Container, eraser: FakeEraser) -> RightsService:
+    base = rights(container)
+    return RightsService(base.privacy, base.lending, ErasureRegistry([eraser]))
+
+
+def _wrapped_key(container: Container, subject: str) -> Any:
+    with container.engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT wrapped_key FROM privacy_subjects WHERE subject_ref = :s"), {"s": subject}
+        ).scalar_one()
+
+
+def test_honoured_deletion_runs_the_erasers_and_reports_their_holds(
+    container: Container, tenant_a: Tenant, borrower: str
+) -> None:
+    eraser = FakeEraser()
+    service = _rights(container, eraser)
+    compliance = tenant_a.users[Role.COMPLIANCE]
+    response = service.request_deletion(compliance, borrower, "letter")
+    assert eraser.calls == [(tenant_a.institution_id, borrower)]
+    assert response["status"] == "honoured"
+    assert [(h["capability"], h["reason"]) for h in response["held_copies"]] == [("fake", REASON)]
+    assert json.loads(response["detail"])["derived_copies"][0]["redacted"] == 2
+    assert _wrapped_key(container, borrower) is None  # privacy's own copy is still shredded
+    report = service.access_report(compliance, borrower)
+    assert [(h["object_type"], h["object_id"], h["reason"]) for h in report["held_copies"]] == [("thing", "7", REASON)]
+
+
+def test_a_failing_eraser_rolls_the_whole_erasure_back(container: Container, tenant_a: Tenant, borrower: str) -> None:
+    service = _rights(container, FakeEraser(fail=True))
+    with pytest.raises(RuntimeError):
+        service.request_deletion(tenant_a.users[Role.COMPLIANCE], borrower)
+    assert _wrapped_key(container, borrower) is not None  # no half-done erasure: the key is still there
+    assert service.requests(tenant_a.users[Role.COMPLIANCE], borrower) == []
+
+
+def test_held_deletion_reaches_derived_copies_only_when_the_hold_is_released(
+    container: Container, tenant_a: Tenant, borrower: str
+) -> None:
+    eraser = FakeEraser()
+    service = _rights(container, eraser)
+    compliance = tenant_a.users[Role.COMPLIANCE]
+    add_loan(container, tenant_a.institution_id, borrower, "800.00", "current")
+    response = service.request_deletion(compliance, borrower, "phone")
+    assert response["status"] == "held" and response["held_copies"] == [] and eraser.calls == []
+    set_loan_paid(container, tenant_a.institution_id)
+    assert service.release_holds(compliance) == [response["id"]]
+    assert eraser.calls == [(tenant_a.institution_id, borrower)]
+    with container.engine.connect() as conn:
+        detail = conn.execute(
+            sa.select(event_log.c.detail).where(event_log.c.action == "rights.hold_released")
+        ).scalar_one()
+    assert json.loads(detail)["derived_copies"][0]["held"][0]["reason"] == REASON
+
+
+def test_the_container_wires_the_registry_into_rights(container: Container) -> None:
+    assert rights(container).erasers is container.erasers and "intel" in container.erasers.names
