@@ -127,3 +127,34 @@ def test_minimum_interval_is_an_option_off_by_default() -> None:
     strict = tighten(get_pack("cn"), {"cn.min_interval": {"enabled": True}})
     out = run(cn_scenario("2026-03-02T10:00:00+08:00", history=history), strict)
     assert rules_of(out) == ["cn.min_interval"] and out["next_allowed_at"] == "2026-03-08T10:00:00+08:00"
+
+
+def test_connected_calls_at_the_planned_instant_count_toward_the_daily_cap() -> None:
+    """Connected calls stamped at the very instant of the planned call (fixed clocks, a dialer's minute stamps)
+    already happened: with two earlier ones, one at that instant makes the planned call the 4th of the day."""
+    earlier = [
+        cn_call("2026-03-02T09:00:00+08:00", "conversation"),
+        cn_call("2026-03-02T10:00:00+08:00", "conversation"),
+    ]
+    stamped = cn_call("2026-03-02T15:00:00+08:00", "conversation", agency_id="AG1")
+    fourth = run(cn_scenario("2026-03-02T15:00:00+08:00", history=[*earlier, stamped]), "cn")
+    assert rules_of(fourth) == ["cn.connected_calls_per_day"]
+    assert fourth["next_allowed_at"] == "2026-03-03T08:00:00+08:00"
+    # A connected call one second after the planned instant has not happened yet: the planned one is the 3rd.
+    later = {**stamped, "at": "2026-03-02T15:00:01+08:00"}
+    assert run(cn_scenario("2026-03-02T15:00:00+08:00", history=[*earlier, later]), "cn")["decision"] == "allow"
+
+
+def test_calls_stamped_at_local_midnight_count_for_the_new_day() -> None:
+    """With an agreed collection time lifting the quiet period, three connected calls stamped at exactly 00:00
+    on March 2 fill March 2's cap for a call planned at that instant (blocked until 00:00 on March 3); March 1's
+    calls do not count. (Moved a microsecond earlier, they fell on March 1 and the call was allowed.)"""
+    agreed = [{"person_id": "B1", "channel": "call", "from": "2026-02-01T00:00:00+08:00", "until": None}]
+    yesterday = [cn_call(f"2026-03-01T1{i}:00:00+08:00", "conversation") for i in range(3)]
+    stamped = [cn_call("2026-03-02T00:00:00+08:00", "conversation", agency_id=f"AG{i}") for i in range(3)]
+    out = run(cn_scenario("2026-03-02T00:00:00+08:00", history=stamped, consents=agreed), "cn")
+    assert rules_of(out) == ["cn.connected_calls_per_day"] and out["next_allowed_at"] == "2026-03-03T00:00:00+08:00"
+    two = run(cn_scenario("2026-03-02T00:00:00+08:00", history=[*yesterday, *stamped[:2]], consents=agreed), "cn")
+    assert two["decision"] == "allow"
+    shifted = [{**c, "at": "2026-03-01T23:59:59.999999+08:00"} for c in stamped]
+    assert run(cn_scenario("2026-03-02T00:00:00+08:00", history=shifted, consents=agreed), "cn")["decision"] == "allow"

@@ -101,9 +101,13 @@ def test_consented_calls_are_excluded_and_consent_lasts_at_most_seven_days() -> 
     # On day 8 (May 11) the consent no longer covers the new call, and the history is still excluded.
     assert run(scenario("2026-05-11T15:00:00-04:00", history=history, consents=[consent]))["decision"] == "allow"
     late_consent = {**consent, "from": "2026-05-09T09:00:00-04:00"}  # covers May 9..15 only
-    out = run(scenario("2026-05-16T10:00:00-04:00", history=days_of_calls(7, start_day=10), consents=[late_consent]))
+    out = run(scenario("2026-05-16T15:00:00-04:00", history=days_of_calls(7, start_day=10), consents=[late_consent]))
     # The calls of May 10..15 were consented (6 of 7); only the May 16 window's unconsented calls count.
     assert out["decision"] == "allow"
+    # The May 16 call stamped at the planned instant itself is prior too: it counts once toward 7-in-7 (no
+    # block), and as an unanswered call to this number 0 minutes ago it is a rapid pattern (review).
+    now = run(scenario("2026-05-16T10:00:00-04:00", history=days_of_calls(7, start_day=10), consents=[late_consent]))
+    assert rules_of(now) == ["us.call_pattern"] and now["next_allowed_at"] == "2026-05-16T10:05:00-04:00"
 
 
 def test_calls_to_the_consumers_attorney_are_excluded() -> None:
@@ -247,3 +251,38 @@ def test_every_violation_is_listed_with_its_source() -> None:
     out = run(scenario("2026-05-10T22:00:00-04:00", history=days_of_calls(7), debtor={"attorney_represented": True}))
     assert rules_of(out) == ["us.quiet_hours", "us.call_frequency", "us.attorney_represented"]
     assert all(v["source"] and v["message"] and v["severity"] == "block" for v in out["violations"])
+
+
+def test_an_attempt_at_the_planned_instant_counts_as_prior() -> None:
+    """History at the contact's own instant already happened (fixed clocks, minute stamps); later history does not."""
+    six = days_of_calls(6)  # May 4..9 at 10:00
+    stamped = call("2026-05-10T15:00:00-04:00", "no_answer", number="+1-202-555-0188")
+    # 6 earlier calls + 1 at the same instant = 7 in 7 days: the 8th (this one) is blocked; May 4 leaves on May 11.
+    out = run(scenario("2026-05-10T15:00:00-04:00", history=[*six, stamped]))
+    assert rules_of(out) == ["us.call_frequency"] and out["next_allowed_at"] == "2026-05-11T08:00:00-04:00"
+    # One second later is in the future of the contact: ignored, so the 7th call is allowed.
+    later = {**stamped, "at": "2026-05-10T15:00:01-04:00"}
+    assert run(scenario("2026-05-10T15:00:00-04:00", history=[*six, later]))["decision"] == "allow"
+
+
+def test_a_conversation_at_the_planned_instant_starts_the_cool_down_that_day() -> None:
+    """The same-instant conversation is day 1 of the cool-down, like one earlier that day: free on day 8."""
+    talk = [call("2026-05-04T10:00:00-04:00", "conversation")]
+    out = run(scenario("2026-05-04T10:00:00-04:00", history=talk))
+    assert rules_of(out) == ["us.conversation_cooldown"] and out["next_allowed_at"] == "2026-05-11T08:00:00-04:00"
+    # An unanswered call at the same instant is a rapid pattern for 5 minutes from that instant.
+    rang = run(scenario("2026-05-04T10:00:00-04:00", history=[call("2026-05-04T10:00:00-04:00", "no_answer")]))
+    assert rules_of(rang) == ["us.call_pattern"] and rang["next_allowed_at"] == "2026-05-04T10:05:00-04:00"
+
+
+def test_calls_stamped_at_local_midnight_count_for_the_new_day() -> None:
+    """Seven calls stamped at exactly 00:00 on May 11 and a contact planned at that instant: the calls are on
+    May 11 (day 1 of their window), so the 8th is blocked until May 18, when they leave the 7-day window. (Moved
+    a microsecond earlier, as the service once did, they were on May 10 and the slot freed a day early.)"""
+    stamped = [call("2026-05-11T00:00:00-04:00", "no_answer") for _ in range(7)]
+    out = run(scenario("2026-05-11T00:00:00-04:00", history=stamped))
+    # call_pattern twice: an unanswered call 0 minutes ago, and this would be the 8th call to the number today.
+    assert rules_of(out) == ["us.quiet_hours", "us.call_frequency", "us.call_pattern", "us.call_pattern"]
+    assert out["next_allowed_at"] == "2026-05-18T08:00:00-04:00"
+    shifted = [{**c, "at": "2026-05-10T23:59:59.999999-04:00"} for c in stamped]
+    assert run(scenario("2026-05-11T00:00:00-04:00", history=shifted))["next_allowed_at"] == "2026-05-17T08:00:00-04:00"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -183,10 +184,11 @@ def worlds(draw: Any) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     burst_rows = [a for b in draw(st.lists(bursts(), max_size=4)) for a in b]
     history = draw(st.lists(attempts(), max_size=25)) + burst_rows
     plan_rows = draw(st.lists(plans(zones_of), min_size=1, max_size=6))
-    # Plans that follow an attempt closely (same person and number, minutes to days later) hit the caps.
+    # Plans that follow an attempt closely (same person and number, minutes to days later) hit the caps; at 0
+    # minutes the attempt is at the plan's own instant, which counts as prior (a dialer's minute stamps).
     for h in draw(st.lists(st.sampled_from(burst_rows or history), max_size=4)) if history else []:
         later = datetime.fromisoformat(h["at"]) + timedelta(
-            minutes=draw(st.sampled_from([1, 3, 6, 60, 300, 1440, 4000]))
+            minutes=draw(st.sampled_from([0, 0, 1, 3, 6, 60, 300, 1440, 4000]))
         )
         base = draw(plans(zones_of))
         plan_rows.append(
@@ -200,14 +202,58 @@ def worlds(draw: Any) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
                 "number": h["number"],
                 "debt_ids": h["debt_ids"],
                 "at": later.isoformat(),
-                "purpose": "collection",
+                "purpose": draw(st.sampled_from(["collection", "collection", "location_info"])),
                 "attorney_represented": "",
                 "cease_requested": "",
             }
         )
+    for attempts_then, plans_then in draw(st.lists(at_midnight(zones_of), max_size=2)):
+        history += attempts_then
+        plan_rows += plans_then
     for i, p in enumerate(plan_rows):
         p["id"] = f"p{i}"
     return plan_rows, history
+
+
+@st.composite
+def at_midnight(draw: Any, zones_of: dict[str, list[str]]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Calls stamped at exactly local midnight (the debtor's first zone) and calls planned at that very instant
+    or later that day: the stamped calls are prior to the planned ones and belong to the new day."""
+    debtor = draw(debtors)
+    day = BASE.date() + timedelta(days=draw(st.integers(5, 11)))
+    midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo(zones_of[debtor][0])).astimezone(UTC)
+    template = {
+        **draw(attempts()),
+        "debtor_id": debtor,
+        "channel": "call",
+        "person_id": debtor,
+        "role": "debtor",
+        "initiated_by": "collector",
+    }
+    stamped = [
+        {
+            **template,
+            "at": midnight.astimezone(draw(st.sampled_from(OFFSETS))).isoformat(),
+            "outcome": draw(st.sampled_from(["conversation", "no_answer", "voicemail"])),
+        }
+        for _ in range(draw(st.integers(1, 7)))
+    ]
+    planned = [
+        {
+            **draw(plans(zones_of)),
+            "debtor_id": debtor,
+            "timezones": ";".join(zones_of[debtor]),
+            "channel": "call",
+            "person_id": debtor,
+            "role": "debtor",
+            "number": template["number"],
+            "debt_ids": template["debt_ids"],
+            "purpose": "collection",
+            "at": (midnight + timedelta(minutes=m)).astimezone(draw(st.sampled_from(OFFSETS))).isoformat(),
+        }
+        for m in draw(st.lists(st.sampled_from([0, 0, 9 * 60, 15 * 60]), min_size=1, max_size=2))
+    ]
+    return stamped, planned
 
 
 @pytest.mark.parametrize("pack_name", ["cn", "us-regf"])

@@ -137,7 +137,8 @@ def history_rows(history: str, cols: Sequence[str], padded: bool) -> str:
 
 
 def recent_calls(rows: str, since: str, until: str) -> str:
-    """The calls of ``rows`` at or after ``since`` and before ``until``: all the caps, patterns and cool-downs see.
+    """The calls of ``rows`` from ``since`` to ``until`` inclusive: all the caps, patterns and cool-downs see
+    (an attempt at a planned contact's own instant is prior to it, as in ``policy.engine``).
 
     Every row is checked on the way: an invalid one stops the query (``error()``), and ``screen_list`` then
     names it through the slow loader. The outcome tests the rules make are flags computed once per attempt;
@@ -153,7 +154,7 @@ def recent_calls(rows: str, since: str, until: str) -> str:
         initiated_by = 'collector' AND outcome NOT IN {UNCONNECTED} AND role <> 'attorney' AS counted
       FROM {rows}
       WHERE CASE WHEN NOT ok THEN error('{INVALID}')
-                 ELSE channel = 'call' AND at_utc >= TIMESTAMPTZ '{since}' AND at_utc < TIMESTAMPTZ '{until}' END)"""
+                 ELSE channel = 'call' AND at_utc >= TIMESTAMPTZ '{since}' AND at_utc <= TIMESTAMPTZ '{until}' END)"""
 
 
 def located_sql(rows: str) -> str:

@@ -366,14 +366,14 @@ def decisions_sql(
                        h.no_debts AS h_no_debts, h.number AS h_number,
                        h.conv, h.coll_conv, h.coll_other, h.coll_unans, h.coll, h.counted,
                        {_day("h.at_utc", "o", fh)} AS hday
-                FROM {recent} h JOIN pd ON h.debtor_id = pd.p_debtor AND h.at_utc < pd.p_at
+                FROM {recent} h JOIN pd ON h.debtor_id = pd.p_debtor AND h.at_utc <= pd.p_at
                 {_tz_join("h.at_utc", "pd.z0id", "o", fh)})
          SELECT {keys}, any_value(d0i) AS d0i, {", ".join(facts)}
          FROM jh GROUP BY {keys}""",
         f"""CREATE TABLE dd AS SELECT line, {", ".join(per_line)} FROM f{" GROUP BY line" if multi_debt else ""}""",
         f"""CREATE TABLE loc AS SELECT p.line, count(*) AS us_loc_prior
          FROM hist_loc h JOIN (SELECT * FROM p WHERE role IN {THIRD} AND purpose = 'location_info') p
-           ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc < p.at_utc
+           ON h.debtor_id = p.debtor_id AND h.person_id = p.person_id AND h.at_utc <= p.at_utc
          GROUP BY p.line"""
         if locate
         else "CREATE TABLE loc AS SELECT 0 AS line, 0 AS us_loc_prior WHERE false",

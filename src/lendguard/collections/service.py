@@ -6,8 +6,8 @@ Every method takes the acting :class:`Principal`, checks its role and scopes eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -21,23 +21,9 @@ from lendguard.collections.scenarios import contact_json, parse, scenario_json
 from lendguard.collections.store import BorrowerFacts, CollectionsRepository
 from lendguard.platform.model import Principal, Role, require
 
-__all__ = ["CollectionsService", "ContactBlocked", "as_past"]
+__all__ = ["CollectionsService", "ContactBlocked"]
 
 QUEUE_CHANNELS = ("call", "sms")
-
-
-def as_past(history: Sequence[Mapping[str, Any]], at: datetime) -> list[Mapping[str, Any]]:
-    """Stored attempts as the engine's history for a contact at ``at``.
-
-    The engine counts only history strictly before the contact. An attempt stored at the very same instant
-    (two collectors on one second, a dialer's minute stamps, a fixed clock) was recorded first, under the
-    borrower's lock, so it happened before this one: it is moved one microsecond earlier and counts. (At an
-    exact local midnight that puts it on the previous day for per-day caps; both packs forbid calls then
-    unless consented.)
-    """
-    t = utc(at)
-    just_before = t - timedelta(microseconds=1)
-    return [{**a, "at": just_before} if utc(a["at"]) == t else a for a in history]
 
 
 class CollectionsService(CaseUseCases):
@@ -71,7 +57,7 @@ class CollectionsService(CaseUseCases):
             contact=contact_json(spec, case),
             case=case,
             borrower_cases=facts.cases,
-            history=as_past(facts.attempts, at),
+            history=facts.attempts,
             consents=facts.consents,
         )
         try:

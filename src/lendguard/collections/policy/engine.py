@@ -18,7 +18,10 @@ MAX_STEPS = 200
 
 def _context(scenario: Scenario, t: datetime, screen: ScreenOutcome | None) -> Context:
     zones = tuple(zone(name) for name in scenario.debtor.timezones) or (offset_zone(scenario.at),)
-    past = tuple(a for a in scenario.history if a.at < scenario.at)
+    # History at the contact's own instant is prior: the planned contact itself is never in the history, so an
+    # attempt stamped at the same instant (a fixed clock, a dialer's minute stamps, a concurrent attempt
+    # recorded first under the debtor's lock) already happened. Later entries are ignored.
+    past = tuple(a for a in scenario.history if a.at <= scenario.at)
     days = tuple(local_date(a.at, zones[0]) for a in past)
     return Context(scenario, t, zones, zones[0], past, screen, days)
 
