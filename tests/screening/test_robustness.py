@@ -99,6 +99,21 @@ def test_inserted_marks_and_format_characters_do_not_hide_a_rule(text: str, evid
         check_offsets(text, result)
 
 
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("你是\U0001d42c\U0001d41b", "\U0001d42c\U0001d41b"),  # mathematical bold letters: the only Latin in it
+        ("你是ⓢⓑ", "ⓢⓑ"),  # circled letters
+        ("\U0001d422\U0001d41d\U0001d422\U0001d428\U0001d42d", "\U0001d422\U0001d41d\U0001d422\U0001d428\U0001d42d"),
+    ],
+)
+def test_letters_the_words_view_folds_open_it(text: str, evidence: str) -> None:
+    for result in both_paths(text):
+        assert result.verdict == "block", result
+        assert evidence in [f.evidence for f in result.findings]
+        check_offsets(text, result)
+
+
 def test_a_letter_past_the_tables_is_still_a_letter() -> None:
     # CJK extension B is a letter: it separates nothing in the compact view ("傻𠀀逼" is not "傻逼").
     for result in both_paths("傻\U00020000逼"):

@@ -40,12 +40,13 @@ from lendguard.collections.screening.normalise import (
     BEYOND_TABLES,
     CJK_RANGES,
     DIGIT_RANGES,
-    LATIN_RANGES,
+    LATIN,
     FoldTables,
     build_tables,
     char_class,
     compact,
     compact_offsets,
+    flag_ranges,
     is_cjk,
     without_surrogates,
     words,
@@ -185,8 +186,6 @@ _ADDRESS_MARK = re.compile(char_class(ADDRESS_MARK_RANGES))
 _NUMBER_HINT = re.compile(
     f"{_DIGIT_CLASS}{_NOT_DIGIT}?{_DIGIT_CLASS}{_NOT_DIGIT}?{_DIGIT_CLASS}|{char_class(ADDRESS_MARK_RANGES)}"
 )
-# Latin letters, full-width letters and the few symbols the words view reads as letters.
-_LATIN_HINT = re.compile(char_class(LATIN_RANGES))
 _PARTIES = {p.value: p for p in Party}
 _KEY = itemgetter(0)  # the key index of an automaton match
 _BEYOND_TABLES = BEYOND_TABLES.search  # a code point past the fold tables or a lone surrogate
@@ -222,6 +221,10 @@ class Screener:
             for debtor in (True, False):
                 kept = [e for e in entries if not (debtor and e.category is Category.DISCLOSURE)]
                 self.automata[(lang, debtor)] = compile_automata(base.tables, kept, lawful_by_lang[lang])
+        # Latin letters, full-width letters, the few symbols the words view reads as letters and every
+        # other character it reads as Latin letters (the ``LATIN`` bit of the tables): the words view
+        # is needed.
+        self._latin_hint = re.compile(char_class(flag_ranges(base.tables.codes, LATIN))).search
         quote_cues = base.zh.quote_cues + base.en.quote_cues
         self.rules = ContextRules(
             negation_compact=tuple(compact(c, base.tables) for c in base.zh.negation),
@@ -282,7 +285,7 @@ class Screener:
         if beyond:
             text = without_surrogates(text)
         if batch is None:
-            latin = ascii_only or _LATIN_HINT.search(text) is not None
+            latin = ascii_only or self._latin_hint(text) is not None
             number_hint = _NUMBER_HINT.search(text) is not None
         else:
             latin = ascii_only or batch.latin[i]

@@ -217,7 +217,27 @@ def code_tables(compact: list[str], words: list[str]) -> CodeTables:
     ):
         for low, high in ranges:
             flags[low : high + 1] |= bit
+    # Other characters the words view reads as Latin letters (mathematical letters, circled and
+    # superscript letters...): without the bit, a message whose only letters are such would skip the
+    # words view ("你是𝐬𝐛").
+    # Digits are left out, as the ASCII ones are (the leetspeak table reads them as letters).
+    latin = [
+        code >= 0x80 and w.isascii() and w.strip() != "" and any(c.isascii() and c.isalpha() for c in v)
+        for code, (v, w) in enumerate(zip(compact, words, strict=True))
+    ]
+    flags[np.flatnonzero(latin)] |= LATIN
     return CodeTables(compact_code=code, words_code=words_code, flags=flags)
+
+
+def flag_ranges(codes: CodeTables, bit: int) -> tuple[tuple[int, int], ...]:
+    """The code points whose flags carry ``bit``, as ranges (for a regular-expression class)."""
+    at = np.flatnonzero(codes.flags[:-1] & bit)
+    if not len(at):
+        return ()
+    breaks = np.flatnonzero(np.diff(at) > 1)
+    lows = np.concatenate(([at[0]], at[breaks + 1]))
+    highs = np.concatenate((at[breaks], [at[-1]]))
+    return tuple(zip(lows.tolist(), highs.tolist(), strict=True))
 
 
 def code_points(text: str) -> npt.NDArray[np.uint32]:
