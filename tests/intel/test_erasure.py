@@ -20,7 +20,7 @@ from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
 from lendguard.privacy.wiring import rights
 from lendguard.privacy.wiring import service as privacy_service
-from tests.conftest import Tenant
+from tests.conftest import TEST_PASSWORD, Tenant
 from tests.intel.conftest import SMALL
 
 SUBJECT = "B001"
@@ -211,6 +211,10 @@ def test_a_confirmed_ring_holds_with_the_reason_until_it_is_dismissed(
         f"/v1/privacy/subjects/{SUBJECT}/access-report", headers=tenant_a.headers(Role.COMPLIANCE)
     ).json()
     assert [(h["object_id"], h["reason"]) for h in report["held_copies"]] == [(str(ring_a), hold["reason"])]
+    login = {"username": tenant_a.users[Role.COMPLIANCE].username, "password": TEST_PASSWORD}
+    assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+    page = client.get("/privacy/subjects", params={"ref": SUBJECT})
+    assert page.status_code == 200 and 'id="held-copies"' in page.text and "Criminal Procedure Law" in page.text
     # dismissing the ring applies the held erasure
     r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst)
     assert r.status_code == 200

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
 from lendguard.platform.bootstrap import Container
@@ -19,7 +20,7 @@ from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
 from lendguard.privacy.rights import RightsService
 from lendguard.privacy.wiring import rights
-from tests.conftest import Tenant
+from tests.conftest import TEST_PASSWORD, Tenant
 from tests.privacy.test_rights_api import add_loan, set_loan_paid
 
 REASON = "kept for a criminal investigation (PIPL art. 47 para. 2)"
@@ -106,3 +107,15 @@ def test_held_deletion_reaches_derived_copies_only_when_the_hold_is_released(
 
 def test_the_container_wires_the_registry_into_rights(container: Container) -> None:
     assert rights(container).erasers is container.erasers and "intel" in container.erasers.names
+
+
+def test_the_borrowers_page_shows_copies_held_after_their_deletion(
+    client: TestClient, container: Container, tenant_a: Tenant, borrower: str
+) -> None:
+    container.erasers.register(FakeEraser())  # registered on this container only, as a wiring would
+    login = {"username": tenant_a.users[Role.BORROWER].username, "password": TEST_PASSWORD}
+    assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+    assert 'id="held-copies"' not in client.get("/privacy").text
+    assert client.post("/privacy/deletion", follow_redirects=False).status_code in (200, 303)
+    page = client.get("/privacy")
+    assert page.status_code == 200 and 'id="held-copies"' in page.text and REASON in page.text
