@@ -211,6 +211,7 @@ def test_a_confirmed_ring_holds_with_the_reason_until_it_is_dismissed(
         f"/v1/privacy/subjects/{SUBJECT}/access-report", headers=tenant_a.headers(Role.COMPLIANCE)
     ).json()
     assert [(h["object_id"], h["reason"]) for h in report["held_copies"]] == [(str(ring_a), hold["reason"])]
+    assert "intel.evidence.erasure_held" in [r["action"] for r in report["reads"]]
     login = {"username": tenant_a.users[Role.COMPLIANCE].username, "password": TEST_PASSWORD}
     assert client.post("/login", data=login, follow_redirects=False).status_code == 303
     page = client.get("/privacy/subjects", params={"ref": SUBJECT})
