@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from lendguard.gateway.service import QueryRefused
-from lendguard.gateway.store import authorisations, clients, ledger, queries
+from lendguard.gateway.outcomes import QueryRefused
+from lendguard.gateway.tables import authorisations, clients, ledger, queries
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import Role
 from tests.gateway.conftest import make_world

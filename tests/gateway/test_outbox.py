@@ -8,7 +8,8 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from lendguard.gateway.store import GatewayRepository, audit_outbox, ledger
+from lendguard.gateway.store import GatewayRepository
+from lendguard.gateway.tables import audit_outbox, ledger
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.audit_verify import verify
 from lendguard.platform.bootstrap import Container

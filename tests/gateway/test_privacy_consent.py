@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from lendguard.gateway.model import Channel, Product, Purpose, QueryRequest, Refusal
-from lendguard.gateway.service import QueryRefused
+from lendguard.gateway.outcomes import QueryRefused
 from lendguard.gateway.wiring import PrivacyConsentLedger, service
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import InstitutionKind, Role

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from lendguard.gateway.model import Channel, Product, Purpose, Refusal
-from lendguard.gateway.service import QueryRefused
-from lendguard.gateway.store import clients, queries
+from lendguard.gateway.outcomes import QueryRefused
+from lendguard.gateway.tables import clients, queries
 from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
 from tests.gateway.conftest import BORROWER, World

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from lendguard.gateway import world_files
 from lendguard.gateway.model import Channel, Product, Purpose, QueryRequest
-from lendguard.gateway.store import credit_records, queries
+from lendguard.gateway.tables import credit_records, queries
 from lendguard.gateway.wiring import service
 from lendguard.gateway.world_import import load as load_gateway
 from lendguard.platform.bootstrap import Container

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from lendguard.gateway.model import Channel, PriceTier, Product, Purpose, QueryRequest, parse_tiers
-from lendguard.gateway.service import QueryRefused
+from lendguard.gateway.outcomes import QueryRefused
 from lendguard.gateway.wiring import service
 from lendguard.platform.deps import AppContainer, CurrentPrincipal
 

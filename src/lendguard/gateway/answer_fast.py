@@ -1,0 +1,157 @@
+"""The gateway's fast path: the common case of a query, with few statements and short locks.
+
+Reads that take no lock, then one short write transaction that charges with a conditional UPDATE (on
+PostgreSQL the whole write is one statement). Anything that refuses or races rolls it back and leaves
+the query to the locked path (``locked_path``), which decides again and logs the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from lendguard.gateway.accounts import client_contract, fen_to_yuan
+from lendguard.gateway.locked_path import LockedPath
+from lendguard.gateway.model import AuthorisationState, Claims, Contract, QueryRequest, price_for, window_starts
+from lendguard.gateway.outbox import AuditOutbox
+from lendguard.gateway.outcomes import QueryResult
+from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.model import Principal
+
+
+class FastPath(LockedPath):
+    """The fast path of :class:`~lendguard.gateway.service.GatewayService` (set up there)."""
+
+    _writers: AbstractContextManager[Any]
+    _read_apart: bool
+    outbox: AuditOutbox
+
+    def _answer_fast(
+        self,
+        principal: Principal,
+        claims: Claims,
+        token_bureau: int | None,
+        lender_code: str,
+        request: QueryRequest,
+        idempotency_key: str | None,
+    ) -> QueryResult | None:
+        """The common case with few statements and short locks; None when anything refuses or races.
+
+        The checks that need no lock read first: on SQLite in a read transaction of their own (a WAL
+        snapshot that takes no write lock), on PostgreSQL at the start of the one transaction (reads
+        lock nothing there). The writes then charge with one conditional UPDATE that re-checks
+        suspension, balance, rate windows and tier, count the use (conditional: the authorisation's
+        existence, revocation and remaining uses are decided here, not by a prior read), insert the
+        query line (nothing when the idempotency key is taken) and write the ledger and audit lines.
+        Anything unexpected rolls all of it back and returns None: the caller then runs the locked
+        path, which decides again and logs the refusal with its reason.
+        """
+        now = self.clock.now()
+        try:
+            if self._read_apart:
+                with self.engine.connect() as conn, conn.execution_options(read_only=True).begin():
+                    ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                with self._writers, self.engine.begin() as conn:
+                    return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
+            with self.engine.begin() as conn:
+                ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                result = self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
+        except _TakeLockedPath:
+            return None
+        self.outbox.flush(int(ready.client["institution_id"]))
+        return result
+
+    def _prepare(
+        self,
+        conn: Connection,
+        principal: Principal,
+        claims: Claims,
+        token_bureau: int | None,
+        lender_code: str,
+        request: QueryRequest,
+        now: datetime,
+    ) -> _Ready:
+        """The fast path's reads: client (cached), checks, consent and the answer, then the price."""
+        client = dict(self._serving_client(conn, principal, claims))
+        bureau_id = int(client["institution_id"])
+        if token_bureau != bureau_id:
+            raise _TakeLockedPath
+        client["lender_code"], client["bureau_code"] = lender_code, claims.bureau
+        # Uses and revocation are left to the conditional UPDATE of the write phase.
+        if self._check(conn, client, claims, request, now, AuthorisationState(uses=0, revoked_at=None)):
+            raise _TakeLockedPath
+        answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
+        if answer is None:
+            raise _TakeLockedPath
+        contract = client_contract(client, self.defaults)
+        tier = price_for(contract.tiers, request.product, Decimal(client["topup_total_fen"]) / 100)
+        return _Ready(client, contract, answer, int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}")
+
+    def _charge_and_record(
+        self,
+        conn: Connection,
+        principal: Principal,
+        ready: _Ready,
+        claims: Claims,
+        request: QueryRequest,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> QueryResult:
+        """The fast path's writes, in the lock order of the locked path (client row, authorisation,
+        idempotency key, chain head), so the two paths never deadlock on PostgreSQL."""
+        client, price_fen = ready.client, ready.price_fen
+        bureau_id = int(client["institution_id"])
+        repo = GatewayRepository(conn)
+        line = self._query_line(client, request, claims, uuid.uuid4().hex[:20], idempotency_key, now)
+        line.update(outcome="answered", reason=None, price_fen=price_fen, tier=ready.tier_label, response=ready.answer)
+        topup, windows = int(client["topup_total_fen"]), window_starts(now)
+        limits = (ready.contract.rate_per_second, ready.contract.rate_per_day)
+        if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
+            event = asdict(self._query_event(principal, client, line))
+            balance = repo.charge_and_record_pg(
+                {**line, "institution_id": bureau_id}, event, topup_total_fen=topup, windows=windows, limits=limits
+            )
+            if balance is None:
+                raise _TakeLockedPath
+            balance_after = balance
+        else:
+            balance = repo.charge_within_limits(
+                bureau_id, int(client["id"]), price_fen, topup_total_fen=topup, windows=windows, limits=limits
+            )
+            if balance is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
+                raise _TakeLockedPath
+            if not repo.add_query_once(bureau_id, line):
+                raise _TakeLockedPath  # a retry: the locked path replays the first outcome
+            balance_after = balance
+            self._ledger_and_audit(conn, principal, client, line, balance_after, now)
+        return QueryResult(
+            line["ref"],
+            client["ref"],
+            request.borrower_ref,
+            request.product.value,
+            request.purpose.value,
+            fen_to_yuan(price_fen),
+            fen_to_yuan(balance_after),
+            ready.answer,
+        )
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """What the fast path read and priced before it writes."""
+
+    client: dict[str, Any]
+    contract: Contract
+    answer: dict[str, Any]
+    price_fen: int
+    tier_label: str
+
+
+class _TakeLockedPath(Exception):
+    """Raised inside the fast path's transaction to roll it back and take the locked path."""

@@ -1,0 +1,269 @@
+"""The gateway's repository of clients, their prepaid balance and the ledger: the charges of the query
+path (prebuilt, conditional) and the bureau's client administration."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lendguard.gateway.tables import clients, ledger, row_dict
+from lendguard.platform.model import NotFound
+from lendguard.platform.store import UTC_TS
+
+# Statements of the query path, built once: building a Core expression costs more than running it
+# on SQLite, and a prebuilt statement keeps its compiled form and cache key.
+_P = sa.bindparam
+CLIENT_BY_ID = clients.select().where(clients.c.institution_id == _P("inst"), clients.c.id == _P("cid"))
+CLIENT_FOR_UPDATE = CLIENT_BY_ID.with_for_update()
+CLIENTS_OF_LENDER = clients.select().where(clients.c.lender_institution_id == _P("lender")).order_by(clients.c.id)
+CHARGE = (
+    clients.update()
+    .where(clients.c.institution_id == _P("inst"), clients.c.id == _P("cid"), clients.c.balance_fen >= _P("price"))
+    .values(
+        balance_fen=clients.c.balance_fen - _P("price"),
+        second_start=_P("w_second_start", type_=UTC_TS),
+        second_count=_P("w_second_count"),
+        day_start=_P("w_day_start", type_=UTC_TS),
+        day_count=_P("w_day_count"),
+    )
+)
+# The fast path's charge: one conditional UPDATE decides suspension, balance, rate window and tier
+# together (``rate_allows`` in SQL: a window that started at another second or day counts from 0) and
+# returns the new balance; no row means "take the locked path, which names the reason". SET
+# expressions see the old row on both databases. ``topup`` pins the tier the price was read for.
+_SECOND = _P("second", type_=UTC_TS)
+_DAY = _P("day", type_=UTC_TS)
+CHARGE_WITHIN_LIMITS = (
+    clients.update()
+    .where(
+        clients.c.institution_id == _P("inst"),
+        clients.c.id == _P("cid"),
+        clients.c.status == "active",
+        clients.c.balance_fen >= _P("price"),
+        clients.c.topup_total_fen == _P("topup"),
+        sa.or_(
+            clients.c.second_start.is_(None),
+            clients.c.second_start != _SECOND,
+            clients.c.second_count < _P("per_second"),
+        ),
+        sa.or_(clients.c.day_start.is_(None), clients.c.day_start != _DAY, clients.c.day_count < _P("per_day")),
+    )
+    .values(
+        balance_fen=clients.c.balance_fen - _P("price"),
+        second_count=sa.case((clients.c.second_start == _SECOND, clients.c.second_count + 1), else_=1),
+        second_start=_SECOND,
+        day_count=sa.case((clients.c.day_start == _DAY, clients.c.day_count + 1), else_=1),
+        day_start=_DAY,
+    )
+    .returning(clients.c.balance_fen)
+)
+# PostgreSQL: the fast path's whole write in one round trip, so the client's row — locked by the
+# first UPDATE until commit, and shared by all of the client's queries — is held for one statement
+# and the commit. Each step runs only if the one before changed a row (the charge, then the use,
+# then the query line, whose idempotency key may be taken), in the lock order of the locked path:
+# client row, authorisation, idempotency key. Returns the new balance (NULL: not charged) and
+# whether the query line went in; anything short of both means "roll back, take the locked path".
+PG_CHARGE_AND_RECORD = sa.text(
+    """
+WITH c AS (
+    UPDATE gateway_clients SET
+        balance_fen = balance_fen - :price,
+        second_count = CASE WHEN second_start = :second THEN second_count + 1 ELSE 1 END,
+        second_start = :second,
+        day_count = CASE WHEN day_start = :day THEN day_count + 1 ELSE 1 END,
+        day_start = :day
+    WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen >= :price
+        AND topup_total_fen = :topup
+        AND (second_start IS NULL OR second_start <> :second OR second_count < :per_second)
+        AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
+    RETURNING balance_fen
+), u AS (
+    UPDATE gateway_authorisations SET uses = uses + 1
+    WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
+        AND EXISTS (SELECT 1 FROM c)
+    RETURNING 1
+), q AS (
+    INSERT INTO gateway_queries (institution_id, ref, client_id, idempotency_key, at, borrower_ref,
+        authorisation_ref, purpose, channel, product, outcome, reason, price_fen, tier, response)
+    SELECT CAST(:inst AS INTEGER), CAST(:ref AS VARCHAR), CAST(:cid AS INTEGER), CAST(:idem AS VARCHAR),
+        CAST(:at AS TIMESTAMPTZ), CAST(:borrower AS VARCHAR), CAST(:auth_ref AS VARCHAR),
+        CAST(:purpose AS VARCHAR), CAST(:channel AS VARCHAR), CAST(:product AS VARCHAR), 'answered', NULL,
+        CAST(:price AS BIGINT), CAST(:tier AS VARCHAR), CAST(:response AS JSONB)
+    WHERE EXISTS (SELECT 1 FROM u)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), l AS (
+    INSERT INTO gateway_ledger (institution_id, client_id, at, kind, amount_fen, balance_after_fen, query_ref, tier)
+    SELECT CAST(:inst AS INTEGER), CAST(:cid AS INTEGER), CAST(:at AS TIMESTAMPTZ), 'charge',
+        -CAST(:price AS BIGINT), c.balance_fen, CAST(:ref AS VARCHAR), CAST(:tier AS VARCHAR)
+    FROM c WHERE EXISTS (SELECT 1 FROM q)
+), o AS (
+    INSERT INTO gateway_audit_outbox (institution_id, at, event)
+    SELECT CAST(:inst AS INTEGER), CAST(:at AS TIMESTAMPTZ), CAST(:event AS JSONB)
+    WHERE EXISTS (SELECT 1 FROM q)
+)
+SELECT (SELECT balance_fen FROM c) AS balance_fen, EXISTS (SELECT 1 FROM q) AS recorded
+"""
+)
+INSERT_LEDGER = ledger.insert()
+
+
+class ClientStore:
+    """Clients, balances and the ledger of one bureau; every statement filters on institution_id."""
+
+    conn: Connection
+
+    # -- clients ----------------------------------------------------------------------------------
+    def add_client(self, institution_id: int, values: Mapping[str, Any]) -> int:
+        result = self.conn.execute(clients.insert().values(institution_id=institution_id, **values))
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def client(self, institution_id: int, client_id: int, *, lock: bool = False) -> dict[str, Any]:
+        query = clients.select().where(clients.c.institution_id == institution_id, clients.c.id == client_id)
+        if lock and self.conn.dialect.name != "sqlite":
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"gateway client {client_id} not found")
+        return row_dict(row)
+
+    def client_by_ref(self, institution_id: int, ref: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            clients.select().where(clients.c.institution_id == institution_id, clients.c.ref == ref)
+        ).first()
+        return row_dict(row) if row else None
+
+    def clients(self, institution_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            clients.select().where(clients.c.institution_id == institution_id).order_by(clients.c.ref)
+        )
+        return [row_dict(r) for r in rows]
+
+    def clients_of_lender(self, lender_institution_id: int) -> list[dict[str, Any]]:
+        """The client rows acting for a lender (prebuilt statement of the query path; no lock)."""
+        return [row_dict(r) for r in self.conn.execute(CLIENTS_OF_LENDER, {"lender": lender_institution_id})]
+
+    def lock_client(self, institution_id: int, client_id: int) -> dict[str, Any]:
+        """The client's current row, locked until commit on PostgreSQL (SQLite's writer lock covers it)."""
+        query = CLIENT_FOR_UPDATE if self.conn.dialect.name != "sqlite" else CLIENT_BY_ID
+        row = self.conn.execute(query, {"inst": institution_id, "cid": client_id}).first()
+        if row is None:
+            raise NotFound(f"gateway client {client_id} not found")
+        return row_dict(row)
+
+    def charge(self, institution_id: int, client_id: int, price_fen: int, window: Mapping[str, Any]) -> bool:
+        """Debit ``price_fen`` and store the rate window, only if the balance covers the price."""
+        params = {
+            "inst": institution_id,
+            "cid": client_id,
+            "price": price_fen,
+            **{f"w_{k}": v for k, v in window.items()},
+        }
+        return self.conn.execute(CHARGE, params).rowcount == 1
+
+    def charge_within_limits(
+        self,
+        institution_id: int,
+        client_id: int,
+        price_fen: int,
+        *,
+        topup_total_fen: int,
+        windows: tuple[datetime, datetime],
+        limits: tuple[int, int],
+    ) -> int | None:
+        """Debit and count one query if the client is active, the balance covers ``price_fen``, the
+        rate windows starting at ``windows`` have room under ``limits`` (per second, per day) and the
+        top-ups still total ``topup_total_fen``; return the new balance, or None (nothing changed)."""
+        params = {
+            "inst": institution_id,
+            "cid": client_id,
+            "price": price_fen,
+            "topup": topup_total_fen,
+            "second": windows[0],
+            "day": windows[1],
+            "per_second": limits[0],
+            "per_day": limits[1],
+        }
+        row = self.conn.execute(CHARGE_WITHIN_LIMITS, params).first()
+        return None if row is None else int(row[0])
+
+    def charge_and_record_pg(
+        self,
+        line: Mapping[str, Any],
+        event: Mapping[str, Any],
+        *,
+        topup_total_fen: int,
+        windows: tuple[datetime, datetime],
+        limits: tuple[int, int],
+    ) -> int | None:
+        """PostgreSQL, one round trip: charge (as :meth:`charge_within_limits`), count the use, insert
+        the query ``line``, its ledger line and its audit ``event`` into the outbox. Returns the new
+        balance, or None when any step did not happen (the caller must roll back)."""
+        params = {
+            "inst": line["institution_id"],
+            "cid": line["client_id"],
+            "price": line["price_fen"],
+            "topup": topup_total_fen,
+            "second": windows[0],
+            "day": windows[1],
+            "per_second": limits[0],
+            "per_day": limits[1],
+            "auth_ref": line["authorisation_ref"],
+            "ref": line["ref"],
+            "idem": line["idempotency_key"],
+            "at": line["at"],
+            "borrower": line["borrower_ref"],
+            "purpose": line["purpose"],
+            "channel": line["channel"],
+            "product": line["product"],
+            "tier": line["tier"],
+            "response": json.dumps(line["response"]),
+            "event": json.dumps(dict(event)),
+        }
+        row = self.conn.execute(PG_CHARGE_AND_RECORD, params).one()
+        return int(row.balance_fen) if row.balance_fen is not None and row.recorded else None
+
+    def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
+        """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""
+        rows = self.conn.execute(
+            clients.select().where(clients.c.lender_institution_id == lender_institution_id).order_by(clients.c.id)
+        )
+        return [row_dict(r) for r in rows]
+
+    def update_client(self, institution_id: int, client_id: int, **values: Any) -> None:
+        self.conn.execute(
+            clients.update()
+            .where(clients.c.institution_id == institution_id, clients.c.id == client_id)
+            .values(**values)
+        )
+
+    def credit(self, institution_id: int, client_id: int, amount_fen: int) -> None:
+        self.conn.execute(
+            clients.update()
+            .where(clients.c.institution_id == institution_id, clients.c.id == client_id)
+            .values(
+                balance_fen=clients.c.balance_fen + amount_fen,
+                topup_total_fen=clients.c.topup_total_fen + amount_fen,
+            )
+        )
+
+    # -- ledger -------------------------------------------------------------------------------------
+    def add_ledger(self, institution_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(INSERT_LEDGER, {**values, "institution_id": institution_id})
+
+    def ledger_of(
+        self, institution_id: int, client_id: int, start: datetime | None = None, end: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        query = ledger.select().where(ledger.c.institution_id == institution_id, ledger.c.client_id == client_id)
+        if start is not None:
+            query = query.where(ledger.c.at >= start)
+        if end is not None:
+            query = query.where(ledger.c.at < end)
+        return [row_dict(r) for r in self.conn.execute(query.order_by(ledger.c.at, ledger.c.id))]
