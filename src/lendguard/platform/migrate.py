@@ -28,7 +28,7 @@ STORE_MODULES: tuple[str, ...] = (
     "lendguard.platform.audit",
     "lendguard.lending.store",
     "lendguard.collections.screening.store",
-    "lendguard.gateway.store",
+    "lendguard.gateway.tables",
     "lendguard.privacy.store",
     "lendguard.collections.store",
     "lendguard.intel.store",
