@@ -195,6 +195,17 @@ _PASS = Verdict.PASS.value
 _LANGS = frozenset({"auto", "zh", "en"})
 
 
+def _blocks(ranges: Iterable[tuple[int, int]], gap: int = 256) -> list[tuple[int, int]]:
+    """``ranges`` (sorted) merged where less than ``gap`` code points apart: a short, coarser class."""
+    out: list[tuple[int, int]] = []
+    for low, high in ranges:
+        if out and low - out[-1][1] < gap:
+            out[-1] = (out[-1][0], high)
+        else:
+            out.append((low, high))
+    return out
+
+
 def detect_lang(text: str) -> str:
     """``zh`` when CJK characters make up a fair share of the letters, else ``en``."""
     cjk = len(_CJK.findall(text))
@@ -223,8 +234,15 @@ class Screener:
                 self.automata[(lang, debtor)] = compile_automata(base.tables, kept, lawful_by_lang[lang])
         # Latin letters, full-width letters, the few symbols the words view reads as letters and every
         # other character it reads as Latin letters (the ``LATIN`` bit of the tables): the words view
-        # is needed.
-        self._latin_hint = re.compile(char_class(flag_ranges(base.tables.codes, LATIN))).search
+        # is needed. A class of BMP characters only is a bitmap for ``re`` (one step per character);
+        # the few supplementary ones (mathematical and enclosed letters) are tested only when a scan
+        # for rare code points (``_rare``: those blocks, lone surrogates, past the tables) finds one.
+        latin = flag_ranges(base.tables.codes, LATIN)
+        bmp = tuple(r for r in latin if r[1] < 0x10000)
+        self._latin_bmp = re.compile(char_class(bmp)).search
+        self._latin_all = re.compile(char_class(latin)).search
+        rare = [(0xD800, 0xDFFF), *_blocks(r for r in latin if r[1] >= 0x10000), (0x1FB00, 0x10FFFF)]
+        self._rare = re.compile(char_class(tuple(rare))).search
         quote_cues = base.zh.quote_cues + base.en.quote_cues
         self.rules = ContextRules(
             negation_compact=tuple(compact(c, base.tables) for c in base.zh.negation),
@@ -281,11 +299,12 @@ class Screener:
         # A code point past the fold tables or a lone surrogate (rare): the views are folded one
         # character at a time, and surrogates become U+FFFD (an unknown character, a separator) so
         # that the matcher and the findings' evidence can be encoded; the length and offsets do not change.
-        beyond = batch is None and not ascii_only and _BEYOND_TABLES(text) is not None
+        rare = batch is None and not ascii_only and self._rare(text) is not None
+        beyond = rare and _BEYOND_TABLES(text) is not None
         if beyond:
             text = without_surrogates(text)
         if batch is None:
-            latin = ascii_only or self._latin_hint(text) is not None
+            latin = ascii_only or self._latin_bmp(text) is not None or (rare and self._latin_all(text) is not None)
             number_hint = _NUMBER_HINT.search(text) is not None
         else:
             latin = ascii_only or batch.latin[i]
