@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import json
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from lendguard import __version__
@@ -66,6 +69,13 @@ def create_app(container: Container) -> FastAPI:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return _error(409, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own handler echoes the input in UTF-8; a lone surrogate (a "\ud800" escape in the JSON
+        # body) cannot be encoded and turned a 422 into a 500. ASCII-escaped JSON carries it back as sent.
+        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+        return Response(body, status_code=422, media_type="application/json")
 
     @app.get("/healthz", tags=["platform"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:
