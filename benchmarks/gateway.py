@@ -21,6 +21,10 @@ Targets: ≥ 500 checked q/s, p99 ≤ 50 ms, checked cost ≤ 3× baseline (base
 
     .venv/bin/python benchmarks/gateway.py [--pg-url postgresql://postgres@127.0.0.1:5432/test]
         [--clients 16] [--seconds 5] [--repeats 3] [--borrowers 200] [--workers 2] [--generator wrk|python]
+        [--clients-sweep 4,8,16,32]
+
+``--clients-sweep`` adds, after the main run, one baseline and one checked phase at each listed
+concurrency and prints all of them (the throughput/latency curve), not only the best.
 """
 
 from __future__ import annotations
@@ -343,14 +347,21 @@ def drive_wrk(port: int, clients: int, seconds: float, requests: list[Request]) 
 
 
 def drive(
-    server: int, port: int, args: argparse.Namespace, seconds: float, requests: list[Request]
+    server: int,
+    port: int,
+    args: argparse.Namespace,
+    seconds: float,
+    requests: list[Request],
+    clients: int | None = None,
 ) -> dict[str, float]:
-    """One phase; adds the generator's and the server's CPU seconds per request (``*_cpu_ms``)."""
+    """One phase with ``clients`` connections (default ``--clients``); adds the generator's and the
+    server's CPU seconds per request (``*_cpu_ms``)."""
+    clients = clients or args.clients
     gen0, srv0 = _generator_cpu(), tree_cpu(server)
     if args.generator == "wrk":
-        result = drive_wrk(port, args.clients, seconds, requests)
+        result = drive_wrk(port, clients, seconds, requests)
     else:
-        result = drive_python(port, args.clients, seconds, requests)
+        result = drive_python(port, clients, seconds, requests)
     gen, srv = _generator_cpu() - gen0, tree_cpu(server) - srv0
     n = max(result["requests"], 1.0)
     return {**result, "server_cpu_ms": 1000 * srv / n, "generator_cpu_ms": 1000 * gen / n, "load1": os.getloadavg()[0]}
@@ -388,12 +399,17 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         ("GET", f"/v1/gateway-baseline/score/{setup['bureau']}/{setup['refs'][i]}", b"", {}) for i in range(n)
     ]
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "checked": []}
+    sweep: list[dict[str, float]] = []
     try:
         drive(proc.pid, port, args, 1.0, baseline)  # warm-up
         drive(proc.pid, port, args, 1.0, checked)
         for _ in range(args.repeats):
             runs["baseline"].append(drive(proc.pid, port, args, args.seconds, baseline))
             runs["checked"].append(drive(proc.pid, port, args, args.seconds, checked))
+        for clients in args.clients_sweep:  # one alternating pair per concurrency, every one reported
+            for phase, reqs in (("baseline", baseline), ("checked", checked)):
+                sweep.append({"clients": clients, "checked": float(phase == "checked")})
+                sweep[-1].update(drive(proc.pid, port, args, args.seconds, reqs, clients))
     finally:
         stop_server(proc)
     med = {phase: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for phase, rs in runs.items()}
@@ -415,7 +431,16 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         f"  targets: >= 500 q/s {'met' if c['qps'] >= 500 else 'NOT met'}, "
         f"p99 <= 50 ms {'met' if c['p99_ms'] <= 50 else 'NOT met'}, <= 3x {'met' if ratio <= 3 else 'NOT met'}"
     )
-    return {"database": name, **{f"{p}_{k}": v for p, m in med.items() for k, v in m.items()}, "ratio": ratio}
+    if sweep:
+        print(f"  clients sweep ({args.seconds:.0f} s per phase, one run each; every concurrency listed):")
+        for row in sweep:
+            print(
+                f"    {row['clients']:4.0f} connections  {'checked' if row['checked'] else 'baseline':9s}"
+                f"{row['qps']:8.1f} q/s   p50 {row['p50_ms']:6.1f} ms   p99 {row['p99_ms']:6.1f} ms   "
+                f"server CPU/request {row['server_cpu_ms']:.2f} ms   load1 {row['load1']:.2f}"
+            )
+    summary = {f"{p}_{k}": v for p, m in med.items() for k, v in m.items()}
+    return {"database": name, **summary, "ratio": ratio, "sweep": sweep}
 
 
 def main() -> None:
@@ -435,6 +460,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--borrowers", type=int, default=200)
+    parser.add_argument(
+        "--clients-sweep",
+        type=lambda v: [int(c) for c in v.split(",") if c],
+        default=[],
+        metavar="4,8,16,32",
+        help="after the main run, one baseline and one checked phase per concurrency (q/s, p50, p99)",
+    )
     args = parser.parse_args()
     if args.mode == "serve":
         serve(args.url, args.port, args.workers)
