@@ -257,6 +257,14 @@ class PersonalDataRepository:
         return result.rowcount == 1
 
 
+# The consent ledger of one subject, oldest first (the gateway's consent check on every query).
+_CONSENTS_OF_SUBJECT = (
+    sa.select(consents)
+    .where(consents.c.institution_id == sa.bindparam("inst"), consents.c.subject_ref == sa.bindparam("subject"))
+    .order_by(consents.c.given_at, consents.c.id)
+)
+
+
 class ConsentRepository:
     """The consent ledger of one institution at a time."""
 
@@ -267,12 +275,10 @@ class ConsentRepository:
         bulk_insert(self.conn, consents, rows)
 
     def of_subject(self, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
-        query = (
-            sa.select(consents)
-            .where(consents.c.institution_id == institution_id, consents.c.subject_ref == subject_ref)
-            .order_by(consents.c.given_at, consents.c.id)
-        )
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+        # Built once (_CONSENTS_OF_SUBJECT): this runs on every gateway query, where building the
+        # statement and its cache key cost about as much as executing it.
+        rows = self.conn.execute(_CONSENTS_OF_SUBJECT, {"inst": institution_id, "subject": subject_ref})
+        return [dict(r) for r in rows.mappings()]
 
     def get(self, institution_id: int, consent_ref: str) -> dict[str, Any]:
         row = (
