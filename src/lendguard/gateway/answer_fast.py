@@ -83,13 +83,13 @@ class FastPath(LockedPath):
         if token_bureau != bureau_id:
             raise _TakeLockedPath
         client["lender_code"], client["bureau_code"] = lender_code, claims.bureau
+        contract = client_contract(client, self.defaults)  # once: the checks and the price use it
         # Uses and revocation are left to the conditional UPDATE of the write phase.
-        if self._check(conn, client, claims, request, now, AuthorisationState(uses=0, revoked_at=None)):
+        if self._check(conn, client, claims, request, now, AuthorisationState(uses=0, revoked_at=None), contract):
             raise _TakeLockedPath
         answer = self.provider.answer(conn, bureau_id, request.borrower_ref, request.product)
         if answer is None:
             raise _TakeLockedPath
-        contract = client_contract(client, self.defaults)
         tier = price_for(contract.tiers, request.product, Decimal(client["topup_total_fen"]) / 100)
         return _Ready(client, contract, answer, int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}")
 

@@ -21,6 +21,7 @@ from lendguard.gateway.detection import Detection
 from lendguard.gateway.model import (
     AuthorisationState,
     Claims,
+    Contract,
     QueryRequest,
     RateWindow,
     Refusal,
@@ -236,15 +237,18 @@ class LockedPath(Detection):
         request: QueryRequest,
         now: datetime,
         state: AuthorisationState | None = None,
+        contract: Contract | None = None,
     ) -> Refusal | None:
-        """The first refusal of the checks that need no lock (``state``: the authorisation's, else read)."""
+        """The first refusal of the checks that need no lock (``state``: the authorisation's, else read;
+        ``contract``: the client's, else derived from ``client``)."""
         bureau_id = int(client["institution_id"])
         if state is None:
             row = GatewayRepository(conn).authorisation(bureau_id, claims.authorisation_id)
             if row is None:
                 return Refusal.UNKNOWN_AUTHORISATION
             state = AuthorisationState(uses=int(row["uses"]), revoked_at=aware(row["revoked_at"]))
-        refusal = check_query(client_contract(client, self.defaults), claims, state, request, now)
+        contract = contract or client_contract(client, self.defaults)
+        refusal = check_query(contract, claims, state, request, now)
         if refusal is not None:
             return refusal
         question = ConsentQuestion(

@@ -48,6 +48,8 @@ OUTBOX_OF = (
     .with_for_update()
 )
 
+DELETE_OUTBOX = audit_outbox.delete().where(audit_outbox.c.id.in_(_P("ids", expanding=True)))
+
 
 class QueryStore:
     """Authorisations, query lines and queued audit events of one bureau; every statement filters on
@@ -110,7 +112,7 @@ class QueryStore:
         return [row_dict(r) for r in self.conn.execute(OUTBOX_OF, {"inst": institution_id})]
 
     def delete_outbox(self, ids: list[int]) -> None:
-        self.conn.execute(audit_outbox.delete().where(audit_outbox.c.id.in_(ids)))
+        self.conn.execute(DELETE_OUTBOX, {"ids": ids})
 
     def add_queries(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         batch = [{**r, "institution_id": institution_id} for r in rows]
