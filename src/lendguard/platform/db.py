@@ -52,7 +52,11 @@ def _on_sqlite_begin(conn: Any) -> None:
     # busy_timeout then queues them instead of failing with "database is locked". Long readers
     # (``execution_options(read_only=True)``, e.g. audit verification) take a plain read transaction
     # so they never hold the write lock.
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+    # Straight on the driver connection: through exec_driver_sql this cost ~2x more CPU (execution
+    # context, events, result) on every transaction, i.e. twice per gateway query.
+    conn.connection.driver_connection.execute(
+        "BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"
+    )
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
