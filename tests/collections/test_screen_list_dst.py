@@ -24,7 +24,13 @@ from lendguard.collections.policy.packs import get_pack
 from lendguard.collections.policy.parse import parse_scenario
 from lendguard.collections.screen_list import screen_list
 from lendguard.collections.screen_list_sql import _in_hours, _local, _tz_join, offsets_sql
-from tests.collections.test_screen_list import HIST_COLS, PLAN_COLS, scenario_of, write
+from tests.collections.test_screen_list import (
+    HIST_COLS,
+    PLAN_COLS,
+    assert_screen_list_equals_the_engine,
+    scenario_of,
+    write,
+)
 
 # (zone, a transition instant of 2026 in UTC)
 TRANSITIONS = [
@@ -105,22 +111,7 @@ def dst_worlds(draw: Any) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=dst_worlds())
 def test_screen_list_equals_the_engine_around_dst_transitions(pack_name: str, world: Any, tmp_path: Path) -> None:
-    plan_rows, history = world
-    pack = get_pack(pack_name)
-    write(tmp_path / "plan.csv", PLAN_COLS, plan_rows)
-    write(tmp_path / "hist.csv", HIST_COLS, history)
-    assert screen_list(pack, tmp_path / "plan.csv", tmp_path / "hist.csv", tmp_path / "out.csv") == len(plan_rows)
-    with (tmp_path / "out.csv").open(encoding="utf-8") as f:
-        got = list(csv.DictReader(f))
-    for plan, row in zip(plan_rows, got, strict=True):
-        expected = decide(parse_scenario(scenario_of(plan, history)), pack).as_dict()
-        rules = list(dict.fromkeys(v["rule"] for v in cast(list[dict[str, str]], expected["violations"])))
-        assert (
-            row["id"],
-            row["decision"],
-            row["rules"].split(";") if row["rules"] else [],
-            row["next_allowed_at"] or None,
-        ) == (expected["id"], expected["decision"], rules, expected["next_allowed_at"]), plan
+    assert_screen_list_equals_the_engine(pack_name, world, tmp_path)
 
 
 def test_a_plan_inside_the_skipped_hour_is_decided_in_the_zones_new_offset(tmp_path: Path) -> None:
