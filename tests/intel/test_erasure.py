@@ -5,6 +5,7 @@ confirmed ones (applied on dismissal), audited, shown in the access report, othe
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -249,3 +250,28 @@ def test_erasure_touches_no_other_institutions_rings(
         assert conn.execute(sa.select(intel_erasure_holds)).mappings().all() == []
     assert _events(container, tenant_b.institution_id, "intel.evidence.redacted") == []
     assert _events(container, tenant_b.institution_id, "intel.evidence.erasure_held") == []
+
+
+def test_an_erasure_racing_a_confirmation_holds_instead_of_redacting(
+    container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    """An analyst's confirmation is in flight (row written, not yet committed) when the deletion runs: the
+    eraser waits for the ring's row and then sees it confirmed, so the evidence is held, not redacted."""
+    analyst = tenant_a.users[Role.ANALYST]
+    before = _document(container, ring_a)
+    result: dict[str, Any] = {}
+    with container.engine.connect() as conn:
+        transaction = conn.begin()
+        IntelRepository(conn).decide(
+            tenant_a.institution_id, ring_a, "confirmed", "agent", analyst.user_id, analyst.username, AT
+        )
+        worker = threading.Thread(target=lambda: result.update(_delete(container, tenant_a)))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # waiting for the ring's row (PostgreSQL) or the write lock (SQLite)
+        transaction.commit()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert result["status"] == "honoured"
+    assert [h["object_id"] for h in result["held_copies"]] == [str(ring_a)]
+    assert _document(container, ring_a) == before

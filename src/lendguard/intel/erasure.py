@@ -111,7 +111,7 @@ class IntelEraser:
         """Redact the subject's evidence in the institution's open and dismissed rings; hold confirmed ones."""
         redacted = 0
         events: list[AuditEvent] = []
-        for ring in rings_of_borrower(conn, institution_id, subject_ref):
+        for ring in rings_of_borrower(conn, institution_id, subject_ref, lock=True):
             ring_id = int(ring["id"])
             if ring["status"] in HELD_STATUSES:
                 reason = HOLD_REASON.format(ring=ring["ring_ref"])

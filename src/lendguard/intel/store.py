@@ -315,11 +315,15 @@ intel_erasure_holds = sa.Table(
 )
 
 
-def rings_of_borrower(conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
+def rings_of_borrower(
+    conn: Connection, institution_id: int, subject_ref: str, *, lock: bool = False
+) -> list[dict[str, Any]]:
     """The institution's stored rings whose document names ``subject_ref`` as a member or evidence owner.
 
     The member list is in the JSON document (no index on it), so rings are filtered here; the
-    institution filter keeps the scan to one tenant.
+    institution filter keeps the scan to one tenant. With ``lock`` the matching rows are then locked
+    (``FOR UPDATE``, in id order) and read again, so a status decided meanwhile (an analyst confirming
+    a ring while an erasure runs) is seen, and none can change until the caller commits.
     """
     query = sa.select(intel_rings).where(intel_rings.c.institution_id == institution_id).order_by(intel_rings.c.id)
     out = []
@@ -329,7 +333,15 @@ def rings_of_borrower(conn: Connection, institution_id: int, subject_ref: str) -
             e.get("borrower_id") == subject_ref for s in doc.get("signals", []) for e in s.get("evidence", [])
         ):
             out.append(dict(row))
-    return out
+    if not lock or not out:
+        return out
+    locked = (
+        sa.select(intel_rings)
+        .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id.in_([r["id"] for r in out]))
+        .order_by(intel_rings.c.id)
+        .with_for_update()
+    )
+    return [dict(row) for row in conn.execute(locked).mappings()]
 
 
 def replace_ring_document(conn: Connection, institution_id: int, ring_id: int, document: dict[str, Any]) -> None:
