@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from lendguard.gateway.accounts import client_contract, fen_to_yuan
-from lendguard.gateway.locked_path import LockedPath
+from lendguard.gateway.accounts import client_contract
+from lendguard.gateway.locked_path import LockedPath, answered
 from lendguard.gateway.model import AuthorisationState, Claims, Contract, QueryRequest, price_for, window_starts
 from lendguard.gateway.outbox import AuditOutbox
 from lendguard.gateway.outcomes import QueryResult
@@ -130,16 +130,7 @@ class FastPath(LockedPath):
                 raise _TakeLockedPath  # a retry: the locked path replays the first outcome
             balance_after = balance
             self._ledger_and_audit(conn, principal, client, line, balance_after, now)
-        return QueryResult(
-            line["ref"],
-            client["ref"],
-            request.borrower_ref,
-            request.product.value,
-            request.purpose.value,
-            fen_to_yuan(price_fen),
-            fen_to_yuan(balance_after),
-            ready.answer,
-        )
+        return answered(line["ref"], client, request, price_fen, balance_after, ready.answer)
 
 
 @dataclass(frozen=True)

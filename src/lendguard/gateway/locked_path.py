@@ -138,16 +138,7 @@ class LockedPath(Detection):
         if refusal is not None:
             return QueryRefused(refusal, MESSAGES[refusal], query_ref)
         assert answer is not None
-        return QueryResult(
-            query_ref,
-            client["ref"],
-            request.borrower_ref,
-            request.product.value,
-            request.purpose.value,
-            fen_to_yuan(price_fen),
-            fen_to_yuan(balance_after),
-            answer,
-        )
+        return answered(query_ref, client, request, price_fen, balance_after, answer)
 
     @staticmethod
     def _query_line(
@@ -310,6 +301,27 @@ class LockedPath(Detection):
             dict(earlier["response"] or {}),
             replayed=True,
         )
+
+
+def answered(
+    query_ref: str,
+    client: dict[str, Any],
+    request: QueryRequest,
+    price_fen: int,
+    balance_fen: int,
+    answer: dict[str, Any],
+) -> QueryResult:
+    """The result of a query answered and charged now (both paths build it the same way)."""
+    return QueryResult(
+        query_ref,
+        client["ref"],
+        request.borrower_ref,
+        request.product.value,
+        request.purpose.value,
+        fen_to_yuan(price_fen),
+        fen_to_yuan(balance_fen),
+        answer,
+    )
 
 
 def _window(client: dict[str, Any]) -> RateWindow:
