@@ -13,15 +13,14 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from lendguard.collections.screening import ScreenResult, load_screener
-from lendguard.collections.screening.cli import register
 from lendguard.collections.screening.statistical import WithInsultModel, load_insult_model
 from lendguard.platform.model import Role
 from tests.conftest import Tenant
+from tests.screening.cli_app import screening_cli
 
 SCREEN = "/v1/collections/messages:screen"
 runner = CliRunner()
@@ -137,22 +136,11 @@ def test_statistical_layer_evidence_has_no_surrogate() -> None:
         check_offsets(text, result)
 
 
-def app() -> typer.Typer:
-    root = typer.Typer()
-
-    @root.callback()
-    def _root() -> None:
-        """Test root."""
-
-    register(root)
-    return root
-
-
 def test_cli_screens_json_input_with_a_lone_surrogate(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     # Written as JSON escapes: the file itself is valid UTF-8.
     source.write_text('{"id": "s\\ud800", "text": "你\\ud800傻逼"}\n{"id": "ok", "text": "您好"}\n', encoding="utf-8")
-    result = runner.invoke(app(), ["screen", str(source)])
+    result = runner.invoke(screening_cli(), ["screen", str(source)])
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["s\ud800", "ok"]  # the id given back exactly (as an escape)

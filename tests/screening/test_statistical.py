@@ -10,11 +10,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from lendguard.collections.screening import load_screener
-from lendguard.collections.screening.cli import register
 from lendguard.collections.screening.evaluate import evaluate_own
 from lendguard.collections.screening.model import Finding, ScreenResult
 from lendguard.collections.screening.statistical import (
@@ -28,6 +26,7 @@ from lendguard.collections.screening.statistical import (
     fold,
     load_insult_model,
 )
+from tests.screening.cli_app import screening_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ROOT / "src" / "lendguard" / "collections" / "screening" / "data" / MODEL_FILE
@@ -49,17 +48,6 @@ def trainer() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def app() -> typer.Typer:
-    root = typer.Typer()
-
-    @root.callback()
-    def _root() -> None:
-        """Test root."""
-
-    register(root)
-    return root
 
 
 def test_weights_are_small_shipped_and_carry_their_provenance() -> None:
@@ -166,7 +154,7 @@ def test_cli_is_off_by_default_and_switched_on_by_flag_or_setting(
     source.write_text(HELD_OUT_OFFENSIVE + "\n" + LAWFUL[0] + "\n", encoding="utf-8")
 
     def run(*flags: str) -> list[dict[str, object]]:
-        result = runner.invoke(app(), ["screen", *flags, str(source)])
+        result = runner.invoke(screening_cli(), ["screen", *flags, str(source)])
         assert result.exit_code == 0, result.output
         return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -193,7 +181,7 @@ def test_eval_with_the_layer_on_cold_dev(tmp_path: Path) -> None:
             writer.writerow([i, "dev", "x", dev[i][1], dev[i][0]])
 
     def recall(*flags: str) -> float:
-        result = runner.invoke(app(), ["screen", "eval", *flags, str(sample)])
+        result = runner.invoke(screening_cli(), ["screen", "eval", *flags, str(sample)])
         assert result.exit_code == 0, result.output
         line = next(x for x in result.stdout.splitlines() if x.startswith("insult recall on label 1"))
         return float(line.rsplit(" ", 1)[1])
