@@ -1,17 +1,15 @@
 """Adapts the message screener (``lendguard.collections.screening``) to the engine's ``TextScreener``.
 
-The screener is built by another part of the capability; when its package is not installed yet the
-engine runs without text screening (``load_text_screener`` returns ``None``). With the setting
-``LENDGUARD_SCREENING__STATISTICAL`` on, the screener is wrapped by the optional statistical insult
-layer, as in the screening API and ``lendguard screen``.
+With the setting ``LENDGUARD_SCREENING__STATISTICAL`` on, the screener is wrapped by the optional
+statistical insult layer, as in the screening API and ``lendguard screen``.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from lendguard.collections.policy.screening import ScreenFinding, ScreenOutcome, TextScreener
+from lendguard.collections.screening import load_screener
 
 
 class ScreenerAdapter:
@@ -30,20 +28,13 @@ class ScreenerAdapter:
         return ScreenOutcome(verdict, findings)
 
 
-def load_text_screener(statistical: bool | None = None) -> TextScreener | None:
-    """The real message screener, adapted; ``None`` when the screening package is not available.
+def load_text_screener(statistical: bool | None = None) -> TextScreener:
+    """The real message screener, adapted to the policy engine.
 
     ``statistical`` adds the statistical insult layer; ``None`` reads the setting from the environment
     (the composition root passes its settings' value).
     """
-    try:
-        module = importlib.import_module("lendguard.collections.screening")
-    except ModuleNotFoundError:
-        return None
-    loader = getattr(module, "load_screener", None)
-    if loader is None:
-        return None
-    screener = loader()
+    screener: Any = load_screener()
     if statistical is None:
         statistical = _statistical_setting()
     if statistical:
