@@ -91,6 +91,18 @@ def test_signatures_equal_datasketch(texts: list[str], seed: int) -> None:
         assert row.tolist() == _reference_signature(text, params).tolist()
 
 
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(
+    st.lists(st.text(st.characters(exclude_categories=["Cs"]), max_size=12), min_size=1, max_size=6),
+    st.sampled_from([1, 2, 4, 5]),
+)
+def test_signatures_equal_datasketch_for_other_shingle_sizes(texts: list[str], k: int) -> None:
+    # k <= 3 packs code points into one integer key per shingle; k > 3 compares raw code points
+    params = TemplateParams(shingle=k)
+    for text, row in zip(texts, signatures(texts, params), strict=True):
+        assert row.tolist() == _reference_signature(text, params).tolist()
+
+
 def _near_duplicates(rng: random.Random, n: int) -> list[str]:
     """Filled-in templates with edits, so LSH buckets hold many texts at various similarities."""
     bases = [

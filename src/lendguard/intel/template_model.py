@@ -76,14 +76,24 @@ def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
     return h ^ (h >> _U32(16))
 
 
-def _window_keys(codes: npt.NDArray[np.uint32], first: npt.NDArray[np.int64], k: int) -> npt.NDArray[Any]:
-    """One sortable key per k-gram: code points packed into a uint64 when they fit (k <= 3)."""
+def _window_keys(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64], k: int) -> npt.NDArray[Any]:
+    """One sortable key per k-gram of every text, texts in order: code points packed into a uint64 when
+    they fit (k <= 3), else the raw k code points."""
+    n = len(codes)
+    m = max(n - k + 1, 0)  # windows of the concatenated codes, some crossing from one text into the next
+    inside = np.ones(m, dtype=bool)
+    ends = np.cumsum(lengths)
+    for back in range(1, k):  # a window starting in the last k-1 positions of its text crosses its end
+        starts = ends - back
+        inside[starts[(starts >= 0) & (starts < m)]] = False
     if k * 21 <= 64:  # a code point has at most 21 bits
-        packed = np.zeros(len(first), dtype=np.uint64)
+        packed = np.zeros(m, dtype=np.uint64)
         for offset in range(k):
-            packed = (packed << np.uint64(21)) | codes[first + offset].astype(np.uint64)
-        return packed
-    windows = np.ascontiguousarray(codes[first[:, None] + np.arange(k)])
+            packed = (packed << np.uint64(21)) | codes[offset : offset + m].astype(np.uint64)
+        return packed[inside]
+    windows = np.zeros((0, k), dtype=np.uint32)
+    if m:
+        windows = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(codes, k)[inside])
     return windows.view(np.dtype((np.void, 4 * k))).ravel()
 
 
@@ -125,15 +135,19 @@ def _alnum_bmp() -> npt.NDArray[np.bool_]:
 def fold_codes(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -> Codes:
     """Keep the letters and digits (``str.isalnum``) of NFKC-folded, lower-cased texts: the last step
     of :func:`normalise_text`, on code points."""
-    keep = np.zeros(len(codes), dtype=bool)
-    bmp = codes < 0x10000
-    keep[bmp] = _alnum_bmp()[codes[bmp]]
-    astral = np.flatnonzero(~bmp)
-    if astral.size:  # rare: decide each distinct code point above the BMP in Python
+    if not len(codes) or int(codes.max()) < 0x10000:  # the usual case: one table lookup per code point
+        keep = _alnum_bmp()[codes]
+    else:
+        keep = np.zeros(len(codes), dtype=bool)
+        bmp = codes < 0x10000
+        keep[bmp] = _alnum_bmp()[codes[bmp]]
+        astral = np.flatnonzero(~bmp)
+        # rare: decide each distinct code point above the BMP in Python
         distinct, inverse = np.unique(codes[astral], return_inverse=True)
         keep[astral] = np.array([chr(int(c)).isalnum() for c in distinct], dtype=bool)[inverse.ravel()]
-    owner = np.repeat(np.arange(len(lengths)), lengths)
-    return codes[keep], np.bincount(owner[keep], minlength=len(lengths)).astype(np.int64)
+    kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))  # kept code points before each position
+    ends = np.cumsum(lengths, dtype=np.int64)
+    return codes[keep], kept[ends] - kept[ends - lengths]
 
 
 def _tokens(
@@ -142,8 +156,7 @@ def _tokens(
     """Every text's shingles as ids into a vocabulary: (ids, shingle count per text, vocabulary)."""
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     counts = np.where(lengths >= k, lengths - k + 1, 0)
-    first = np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
-    keys = _window_keys(codes, first, k)
+    keys = _window_keys(codes, lengths, k)
     unique, ids = factorize(keys) if keys.dtype == np.uint64 else unique_inverse(keys)
     vocabulary = _vocabulary(unique, k)
     short = np.flatnonzero((lengths > 0) & (lengths < k))
@@ -180,21 +193,19 @@ def code_signatures(
         return out
     ids, counts, vocabulary = _tokens(codes, lengths, params.shingle, factorize)
     sha1 = hashlib.sha1
-    hashes = _fmix32(
-        np.fromiter(
-            (int.from_bytes(sha1(t.encode("utf-8")).digest()[:4], "little") for t in vocabulary),
-            dtype=np.uint32,
-            count=len(vocabulary),
-        )
-    )
+    digests = b"".join([sha1(t.encode("utf-8")).digest() for t in vocabulary])  # 20 bytes each
+    hashes = _fmix32(np.frombuffer(digests, dtype="<u4")[::5])  # the first 4 bytes, little-endian
     a, b = permutations(params)
     present = np.flatnonzero(counts > 0)
     if not present.size:
         return out
     offsets = (np.cumsum(counts) - counts)[present]
+    # every permutation of every distinct shingle (uint32 arithmetic wraps: mod 2**32, as in datasketch)
+    permuted = a[:, None] * hashes[None, :] + b[:, None]
+    mins = np.empty((perms, len(present)), dtype=np.uint32)
     for j in range(perms):
-        values = a[j] * hashes + b[j]  # uint32 arithmetic wraps: mod 2**32, as in datasketch
-        out[present, j] = np.minimum.reduceat(values[ids], offsets)
+        mins[j] = np.minimum.reduceat(permuted[j].take(ids), offsets)
+    out[present] = mins.T
     return out
 
 
@@ -377,8 +388,7 @@ def cluster_codes(
     chosen = np.flatnonzero(eligible)
     if len(chosen) < 2:
         return labels
-    owner = np.repeat(np.arange(len(lengths)), lengths)
-    sig = code_signatures(codes[eligible[owner]], lengths[chosen], params, factorize)
+    sig = code_signatures(codes[np.repeat(eligible, lengths)], lengths[chosen], params, factorize)
     root = similar_components(sig, params)
     # label = the first text of each component; components of one text stay unlabelled
     order = np.argsort(root, kind="stable")
