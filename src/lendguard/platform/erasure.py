@@ -6,13 +6,17 @@ complaint contacts and texts). Privacy may not import those capabilities (the ke
 contracts forbid it), so each one that keeps such copies registers a :class:`SubjectEraser` here
 from its wiring; privacy calls every registered eraser when it honours a deletion.
 
+Capabilities that store new copies later (intel stores each detection run) must not store an erased
+subject's data again, so they ask the registry which subjects were erased: the capability that erases
+subjects (privacy) registers an :class:`ErasureLedger` that answers by pseudonymous ref.
+
 The registry is built by the composition root (``platform.bootstrap``) and filled by capability
 wirings: nothing is registered at import time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -68,11 +72,36 @@ class SubjectEraser(Protocol):
         ...
 
 
-class ErasureRegistry:
-    """The erasers registered by capability wirings, called in registration order."""
+class ErasureLedger(Protocol):
+    """Which subjects were erased, answered by the capability that erases them."""
 
-    def __init__(self, erasers: Iterable[SubjectEraser] = ()) -> None:
+    def erased(self, conn: Connection, institution_id: int, subject_refs: Collection[str]) -> set[str]:
+        """Those of ``subject_refs`` (pseudonymous refs) whose data was erased in ``institution_id``."""
+        ...
+
+
+class ErasureRegistry:
+    """The erasers registered by capability wirings, called in registration order, and the ledger."""
+
+    def __init__(self, erasers: Iterable[SubjectEraser] = (), ledger: ErasureLedger | None = None) -> None:
         self._erasers: list[SubjectEraser] = list(erasers)
+        self._ledger = ledger
+
+    def set_ledger(self, ledger: ErasureLedger) -> None:
+        """Register the ledger of erased subjects (privacy's wiring); there is exactly one."""
+        if self._ledger is not None:
+            raise ValueError("an erasure ledger is already registered")
+        self._ledger = ledger
+
+    def erased(self, conn: Connection, institution_id: int, subject_refs: Collection[str]) -> set[str]:
+        """Those of ``subject_refs`` erased in ``institution_id``, in the caller's transaction.
+
+        Fails without a ledger rather than answering "none": a capability storing copies would then
+        store erased subjects' data again.
+        """
+        if self._ledger is None:
+            raise RuntimeError("no erasure ledger is registered (the privacy capability's wiring registers it)")
+        return self._ledger.erased(conn, institution_id, subject_refs) if subject_refs else set()
 
     def register(self, eraser: SubjectEraser) -> None:
         """Add a capability's eraser (from its wiring's ``build``); one per capability name."""

@@ -6,7 +6,7 @@ pseudonymous ``ref``. Every query filters by ``institution_id``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -228,6 +228,19 @@ class PersonalDataRepository:
             self.conn.execute(
                 table.delete().where(table.c.institution_id == institution_id, table.c.subject_ref == subject_ref)
             )
+
+    def erased_among(self, institution_id: int, subject_refs: Collection[str]) -> set[str]:
+        """Those of ``subject_refs`` whose data was erased (crypto-shredded) in the institution."""
+        refs = sorted(set(subject_refs))
+        found: set[str] = set()
+        for start in range(0, len(refs), 1000):  # bounded IN lists (a detection run names many borrowers)
+            query = sa.select(subjects.c.subject_ref).where(
+                subjects.c.institution_id == institution_id,
+                subjects.c.erased_at.is_not(None),
+                subjects.c.subject_ref.in_(refs[start : start + 1000]),
+            )
+            found.update(str(ref) for ref in self.conn.scalars(query))
+        return found
 
     def keys_wrapped_by(self, kek_id: str, limit: int) -> list[dict[str, Any]]:
         """Subjects (any institution: rotation is an operator job) whose key the given KEK wraps."""

@@ -11,8 +11,11 @@ NAME = "privacy"
 
 
 def build(container: Container) -> PrivacyService:
-    """The privacy service on the container's engine, clock, audit log and keys."""
-    return PrivacyService(container.engine, container.clock, container.audit, container.settings)
+    """The privacy service on the container's engine, clock, audit log and keys; it is also the ledger of
+    erased subjects that capabilities storing new copies ask (``platform.erasure``)."""
+    privacy = PrivacyService(container.engine, container.clock, container.audit, container.settings)
+    container.erasers.set_ledger(privacy)
+    return privacy
 
 
 def service(container: Container) -> PrivacyService:

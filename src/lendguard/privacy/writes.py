@@ -6,7 +6,7 @@ Every write appends an audit event naming the subject by its pseudonymous ref an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -182,3 +182,8 @@ class PersonalDataWrites:
         self.audit.append(
             conn, institution_id, AuditEvent(actor, "personal_data.erased", subject_ref, "subject", subject_ref), now
         )
+
+    def erased(self, conn: Connection, institution_id: int, subject_refs: Collection[str]) -> set[str]:
+        """Those of ``subject_refs`` erased in the institution: the platform's erasure ledger, asked by
+        capabilities that store new copies of subjects' data (intel's detection runs)."""
+        return PersonalDataRepository(conn).erased_among(institution_id, subject_refs)
