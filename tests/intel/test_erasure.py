@@ -13,10 +13,12 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from lendguard.intel.erasure import REDACTED, redact_subject
+from lendguard.intel.evidence_model import note_digest
+from lendguard.intel.redaction_model import NOTE_REDACTED, REDACTED, contacts, note_pattern, redact_note, redact_subject
 from lendguard.intel.store import IntelRepository, intel_erasure_holds, intel_rings
 from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
+from lendguard.platform.erasure import ErasureRegistry
 from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
 from lendguard.privacy.wiring import rights
@@ -275,3 +277,78 @@ def test_an_erasure_racing_a_confirmation_holds_instead_of_redacting(
     assert result["status"] == "honoured"
     assert [h["object_id"] for h in result["held_copies"]] == [str(ring_a)]
     assert _document(container, ring_a) == before
+
+
+# -- analysts' notes -------------------------------------------------------------------------------------
+
+
+def test_a_note_loses_the_subjects_id_and_contacts_in_any_common_form() -> None:
+    pattern = note_pattern("B002", {"17012345601", "li.si@example.cn"})
+    note = (
+        "B002的新号码 +86 170-1234-5601，又写作 0086 17012345601、(+86)170 1234 5601、170.1234.5601；"
+        "邮箱 Li.Si@Example.CN. Agent 17012345678 serves B0021 and B001; 170123456011 is another number."
+    )
+    redacted, count = redact_note(note, pattern)
+    assert count == 6
+    assert redacted == (
+        f"{NOTE_REDACTED}的新号码 {NOTE_REDACTED}，又写作 {NOTE_REDACTED}、{NOTE_REDACTED}、{NOTE_REDACTED}；"
+        f"邮箱 {NOTE_REDACTED}. Agent 17012345678 serves B0021 and B001; 170123456011 is another number."
+    )
+    assert redact_note(redacted, pattern) == (redacted, 0)  # idempotent
+
+
+def test_contacts_are_the_subjects_phones_and_emails_not_texts_or_times() -> None:
+    doc = {
+        "signals": [
+            {
+                "name": "s",
+                "evidence": [
+                    {"field": "new_phone", "value": "17012345601", "borrower_id": "B2"},
+                    {"field": "contact_email", "value": "b2@x.cn", "borrower_id": "B2"},
+                    {"field": "filed_at", "value": "2025-06-10", "borrower_id": "B2"},
+                    {"field": "text", "value": "call 13800000000", "borrower_id": "B2"},
+                    {"field": "contact_phone", "value": REDACTED, "borrower_id": "B2", "redacted": {}},
+                    {"field": "contact_phone", "value": "17012345678", "borrower_id": "B1"},
+                ],
+            }
+        ]
+    }
+    assert contacts(doc, "B2") == {"17012345601", "b2@x.cn"}
+    assert contacts(doc, "B2", others=True) == {"17012345678"}
+
+
+def test_erasure_redacts_the_borrower_in_the_notes_of_their_rings(
+    client: TestClient, container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    """B002's new number (only theirs) and id go from the notes; the agent's number, which other members'
+    rows carry too, stays, as its indicator does."""
+    analyst = tenant_a.headers(Role.ANALYST)
+    note = "B002 换号到 +86 170-1234-5601（170 1234 5601），代理人 17012345678"
+    r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "dismissed", "note": note}, headers=analyst)
+    assert r.status_code == 200
+    privacy_service(container).register_subject(tenant_a.users[Role.COMPLIANCE], "B002", {"name": "李四"})
+    before = _document(container, ring_a)
+    response = _delete(container, tenant_a, "B002")
+    [outcome] = json.loads(response["detail"])["derived_copies"]
+    assert outcome["redacted"] == len(_items(before, "B002")) + 1  # evidence items and one note
+    detail = client.get(f"/v1/intel/rings/{ring_a}", headers=analyst).json()
+    [decision] = detail["decisions"]
+    assert decision["note"] == f"{NOTE_REDACTED} 换号到 {NOTE_REDACTED}（{NOTE_REDACTED}），代理人 17012345678"
+    [event] = _events(container, tenant_a.institution_id, "intel.evidence.note_redacted")
+    assert event["subject_ref"] == "B002" and event["object_id"] == str(ring_a)
+    [changed] = json.loads(event["detail"])["notes"]
+    assert changed["occurrences"] == 3 and changed["note_sha256"] == note_digest(decision["note"])
+    assert "5601" not in event["detail"]
+    report = rights(container).access_report(tenant_a.users[Role.COMPLIANCE], "B002")
+    assert "intel.evidence.note_redacted" in [r["action"] for r in report["reads"]]
+
+
+def test_the_ledger_names_erased_subjects_and_its_absence_fails_closed(
+    container: Container, tenant_a: Tenant, tenant_b: Tenant, ring_a: int
+) -> None:
+    _delete(container, tenant_a)
+    with container.engine.connect() as conn:
+        assert container.erasers.erased(conn, tenant_a.institution_id, {SUBJECT, "B002", "B404"}) == {SUBJECT}
+        assert container.erasers.erased(conn, tenant_b.institution_id, {SUBJECT}) == set()
+        with pytest.raises(RuntimeError, match="no erasure ledger"):
+            ErasureRegistry().erased(conn, tenant_a.institution_id, {SUBJECT})

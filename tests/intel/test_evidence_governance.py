@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from lendguard.intel.evidence_model import fields_by_subject, mask_indicator, mask_value, masked_detail
+from lendguard.intel.redaction_model import REDACTED
 from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import Role
@@ -169,3 +170,41 @@ def test_notes_quoting_contacts_are_masked_for_non_investigators_and_never_audit
             .all()
         )
     assert len(details) == 1 and AGENT_PHONE not in details[0] and "note_sha256" in json.loads(details[0])
+
+
+def test_a_redacted_borrower_shows_as_the_marker_in_pages_graph_and_reports(
+    client: TestClient, container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    """B002 is erased while the ring is open, then the ring is confirmed: the ring page (graph included),
+    the API and both report exports show the redaction marker where B002's values were, never a value."""
+    compliance = tenant_a.users[Role.COMPLIANCE]
+    privacy_service(container).register_subject(compliance, "B002", {"name": "李四", "mobile": "13811110002"})
+    rights(container).request_deletion(compliance, "B002", "phone")
+    analyst = tenant_a.headers(Role.ANALYST)
+    r = client.post(
+        f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": "agent"}, headers=analyst
+    )
+    assert r.status_code == 200
+    secrets = ("17012345601", "李四", "repayment_plan_request", "2025-06-10T15:00:00")  # B002's own values
+
+    def b002_values(items: list[dict[str, object]]) -> set[object]:
+        return {e["value"] for e in items if e["borrower_id"] == "B002"}
+
+    for role in (Role.ANALYST, Role.REGULATOR):  # the marker is shown to every reader, masked or not
+        ring = client.get(f"/v1/intel/rings/{ring_a}", headers=tenant_a.headers(role)).json()
+        items = [e for s in ring["signals_detail"] for e in s["evidence"]]
+        assert b002_values(items) == {REDACTED} and all(e["redacted"] for e in items if e["borrower_id"] == "B002")
+        assert not any(s in _values(ring) for s in secrets)
+    report = client.get(f"/v1/intel/rings/{ring_a}/report", headers=analyst).json()
+    assert b002_values(report["records"]) == {REDACTED} and AGENT_PHONE in json.dumps(report)
+    assert not any(s in json.dumps(report, ensure_ascii=False) for s in secrets)
+    login = {"username": tenant_a.users[Role.ANALYST].username, "password": TEST_PASSWORD}
+    assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+    page = client.get(f"/intel/rings/{ring_a}").text
+    graph = page[page.index('<svg id="entity-graph"') : page.index("</svg>")]
+    assert REDACTED in page and "<line" in graph and "B002" in graph and AGENT_PHONE in graph
+    html = client.get(f"/intel/rings/{ring_a}/report.html").text
+    exported = client.get(f"/intel/rings/{ring_a}/report.json").text
+    assert REDACTED in html and b002_values(json.loads(exported)["records"]) == {REDACTED}
+    for text in (page, html, exported):
+        assert not any(s in text for s in secrets)

@@ -1,19 +1,26 @@
-"""Decisions survive re-runs: a new run's rings inherit earlier decisions (both databases)."""
+"""Decisions and erasures survive re-runs: a new run's rings inherit earlier decisions, and borrowers
+erased since stay redacted (or held with a carried confirmation) (both databases)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from lendguard.intel.store import intel_decisions
+from lendguard.intel.redaction_model import NOTE_REDACTED, REDACTED
+from lendguard.intel.store import intel_decisions, intel_rings
 from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.clock import FixedClock
 from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
+from lendguard.privacy.wiring import rights
+from lendguard.privacy.wiring import service as privacy_service
 from tests.conftest import TEST_PASSWORD, Tenant
 from tests.intel.conftest import SMALL
 
@@ -152,3 +159,154 @@ def test_the_latest_decision_carries_over_again_on_the_next_run(
     assert third["carryover"]["from_ring"] == second["id"] and third["carryover"]["note"] == "second look: an agent"
     report = client.get(f"/v1/intel/rings/{third['id']}/report", headers=tenant_a.headers(Role.ANALYST))
     assert report.status_code == 200  # a carried confirmation allows the export
+
+
+# -- erased borrowers stay erased when detection runs again (issue 6) ---------------------------------------
+
+ERASED = "B002"  # lender A's ring member whose new number 17012345601 no other member's rows carry
+
+
+def _erase(container: Container, tenant: Tenant, subject: str = ERASED) -> dict[str, object]:
+    compliance = tenant.users[Role.COMPLIANCE]
+    privacy_service(container).register_subject(compliance, subject, {"name": "李四", "mobile": "13811110002"})
+    return rights(container).request_deletion(compliance, subject, "phone")
+
+
+def _document(container: Container, ring_id: object) -> dict[str, Any]:
+    with container.engine.connect() as conn:
+        return dict(conn.execute(sa.select(intel_rings.c.document).where(intel_rings.c.id == ring_id)).scalar_one())
+
+
+def _items(doc: dict[str, Any], borrower: str) -> list[dict[str, Any]]:
+    return [e for s in doc["signals"] for e in s["evidence"] if e.get("borrower_id") == borrower]
+
+
+def _actions(container: Container, tenant: Tenant, action: str) -> list[dict[str, Any]]:
+    with container.engine.connect() as conn:
+        query = sa.select(event_log).where(
+            event_log.c.institution_id == tenant.institution_id, event_log.c.action == action
+        )
+        return [
+            {**r, "detail": json.loads(r["detail"])} for r in conn.execute(query.order_by(event_log.c.seq)).mappings()
+        ]
+
+
+@pytest.mark.parametrize("erased_first", [False, True], ids=["erased-between-runs", "erased-before-any-run"])
+def test_a_run_stores_an_erased_borrowers_evidence_redacted(
+    client: TestClient,
+    container: Container,
+    clock: FixedClock,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+    erased_first: bool,
+) -> None:
+    if erased_first:
+        _erase(container, tenant_a)
+    _load(container, SMALL, tenant_a, tenant_b)
+    [first] = _rings(client, tenant_a)
+    if not erased_first:
+        _erase(container, tenant_a)
+    clock.advance(days=1)
+    _load(container, SMALL, tenant_a, tenant_b)  # the lender's files still hold B002's rows
+
+    [second] = _rings(client, tenant_a)
+    assert second["id"] != first["id"]
+    stored, earlier = _document(container, second["id"]), _document(container, first["id"])
+    mine = _items(stored, ERASED)
+    assert mine and {e["value"] for e in mine} == {REDACTED} and all(e["redacted"] for e in mine)
+    assert stored == {**earlier, "signals": stored["signals"]}  # indicators and graph links as the eraser left them
+    dumped = json.dumps(stored, ensure_ascii=False)
+    assert "17012345601" not in dumped and "李四" not in dumped
+    assert _items(stored, "B001") == _items(earlier, "B001")  # other members untouched
+    [run] = [
+        r
+        for r in client.get("/v1/intel/runs", headers=tenant_a.headers(Role.ANALYST)).json()
+        if r["id"] == second["run_id"]
+    ]
+    assert run["erased_redacted"] == len(mine)
+    [summary] = [
+        e for e in _actions(container, tenant_a, "intel.detection.stored") if e["object_id"] == str(second["run_id"])
+    ]
+    assert summary["detail"]["erased_items_redacted"] == len(mine) and summary["detail"]["erased_evidence_held"] == 0
+    redactions = [
+        e for e in _actions(container, tenant_a, "intel.evidence.redacted") if e["object_id"] == str(second["id"])
+    ]
+    assert [(e["subject_ref"], e["detail"]["items"], e["detail"]["run"]) for e in redactions] == [
+        (ERASED, len(mine), second["run_id"])
+    ]
+    # lender B never erased anyone: its ring is stored as detected
+    [b_ring] = _rings(client, tenant_b)
+    assert all(e["value"] != REDACTED for s in _document(container, b_ring["id"])["signals"] for e in s["evidence"])
+
+
+def test_a_carried_confirmation_keeps_the_hold_and_dismissal_applies_it(
+    client: TestClient, container: Container, clock: FixedClock, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """Evidence held in a confirmed ring (possibly with the police) stays held in the next run's ring that
+    keeps the confirmation: the evidence is stored, a hold is recorded on the new ring too."""
+    _load(container, SMALL, tenant_a, tenant_b)
+    [first] = _rings(client, tenant_a)
+    note = "agent ring; B002 took the agent's number +86 170-1234-5601"
+    _decide(client, tenant_a, int(first["id"]), "confirmed", note)
+    [held] = _erase(container, tenant_a)["held_copies"]  # type: ignore[misc]
+    assert held["object_id"] == str(first["id"])
+    raw = _document(container, first["id"])
+    clock.advance(days=1)
+    _load(container, SMALL, tenant_a, tenant_b)
+
+    [second] = _rings(client, tenant_a)
+    assert second["status"] == "confirmed" and second["carryover"]["note"] == note
+    assert _document(container, second["id"]) == raw  # held, not redacted
+    report = rights(container).access_report(tenant_a.users[Role.COMPLIANCE], ERASED)
+    assert sorted(h["object_id"] for h in report["held_copies"]) == sorted([str(first["id"]), str(second["id"])])
+    [event] = [
+        e for e in _actions(container, tenant_a, "intel.evidence.erasure_held") if e["object_id"] == str(second["id"])
+    ]
+    assert event["subject_ref"] == ERASED and event["detail"]["carried_from"] == first["id"]
+    [run] = [
+        r
+        for r in client.get("/v1/intel/runs", headers=tenant_a.headers(Role.ANALYST)).json()
+        if r["id"] == second["run_id"]
+    ]
+    assert run["erased_redacted"] == 0
+
+    _decide(client, tenant_a, int(second["id"]), "dismissed", "police declined; B002 not involved")
+    after = _document(container, second["id"])
+    assert {e["value"] for e in _items(after, ERASED)} == {REDACTED} and "17012345601" not in json.dumps(after)
+    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=tenant_a.headers(Role.ANALYST)).json()
+    notes = [d["note"] for d in detail["decisions"]] + [detail["carryover"]["note"]]
+    assert notes == [
+        f"agent ring; {NOTE_REDACTED} took the agent's number {NOTE_REDACTED}",
+        f"police declined; {NOTE_REDACTED} not involved",
+        f"agent ring; {NOTE_REDACTED} took the agent's number {NOTE_REDACTED}",
+    ]
+    # the first ring is still confirmed: its hold stands
+    assert [
+        h["object_id"] for h in rights(container).access_report(tenant_a.users[Role.COMPLIANCE], ERASED)["held_copies"]
+    ] == [str(first["id"])]
+
+
+def test_a_confirmation_of_a_ring_redacted_before_it_carries_no_hold(
+    client: TestClient, container: Container, clock: FixedClock, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """B002 was erased while the ring was open (redacted, nothing handed over), then the ring was
+    confirmed: the next run's ring keeps the confirmation but stores B002 redacted, and the carried note
+    loses B002's id."""
+    _load(container, SMALL, tenant_a, tenant_b)
+    [first] = _rings(client, tenant_a)
+    assert _erase(container, tenant_a)["held_copies"] == []
+    _decide(client, tenant_a, int(first["id"]), "confirmed", "agent ring (B002 erased)")
+    clock.advance(days=1)
+    _load(container, SMALL, tenant_a, tenant_b)
+
+    [second] = _rings(client, tenant_a)
+    assert second["status"] == "confirmed" and second["carryover"]["from_ring"] == first["id"]
+    assert {e["value"] for e in _items(_document(container, second["id"]), ERASED)} == {REDACTED}
+    assert second["carryover"]["note"] == f"agent ring ({NOTE_REDACTED} erased)"
+    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=tenant_a.headers(Role.ANALYST)).json()
+    assert [d["note"] for d in detail["decisions"]] == [f"agent ring ({NOTE_REDACTED} erased)"]
+    assert rights(container).access_report(tenant_a.users[Role.COMPLIANCE], ERASED)["held_copies"] == []
+    [stored] = [
+        e for e in _actions(container, tenant_a, "intel.evidence.note_redacted") if e["object_id"] == str(second["id"])
+    ]
+    assert stored["subject_ref"] == ERASED and stored["detail"]["run"] == second["run_id"]

@@ -14,12 +14,18 @@ from lendguard.platform.deps import AppContainer, CurrentPrincipal
 router = APIRouter(prefix="/v1/intel", tags=["intel"])
 
 
+class RedactionOut(BaseModel):
+    reason: str
+    at: datetime
+
+
 class EvidenceOut(BaseModel):
     file: str
     row_id: str
     field: str
     value: str = Field(description="the cell's value; masked unless the caller investigates fraud")
     borrower_id: str | None = Field(None, description="pseudonymous borrower whose row it is")
+    redacted: RedactionOut | None = Field(None, description="set when the value was erased with its borrower")
 
 
 class SignalOut(BaseModel):
@@ -109,6 +115,7 @@ class RunOut(BaseModel):
     engine: str
     source: str
     ring_count: int
+    erased_redacted: int = Field(description="evidence items of erased borrowers redacted before storing")
     created_at: datetime
 
 

@@ -1,34 +1,43 @@
-"""Erasure of a borrower's ring evidence: redact it, or hold it with the legal reason.
+"""Erasure of a borrower's ring evidence and notes: redact them, or hold them with the legal reason.
 
 Ring evidence copies cells of the lender's records (contact phones and e-mails, changed numbers,
-complaint texts), each item naming the borrower whose row it is. When privacy erases a borrower it
-calls :class:`IntelEraser` (registered on the container by ``intel.wiring``):
+complaint texts), each item naming the borrower whose row it is; analysts' decision notes are free
+text that may quote them. When privacy erases a borrower it calls :class:`IntelEraser` (registered on
+the container by ``intel.wiring``):
 
-- rings that are **open** or **dismissed**: the borrower's evidence values are replaced by a
-  redaction marker (the item keeps its file, row id, field and borrower, so the chain shows that
-  something was removed and why), indicators only that borrower's values supported are dropped, and
-  the borrower's entry in the graph ``links`` keeps only values other members share;
+- rings that are **open** or **dismissed**: the borrower's evidence is redacted and so are the
+  borrower's id, phones and e-mails in the ring's notes (``redaction_model``);
 - **confirmed** rings (evidence possibly handed to the police): nothing is redacted; a hold with the
   legal reason is recorded, shown in the deletion response and the borrower's access report, and
   applied when the ring is later dismissed (:func:`apply_held_erasures`).
+
+Storing a detection run whose input still holds an erased borrower's rows applies the same rules
+before the rings are written (:func:`erase_on_store`): redacted, except in a ring that keeps a
+confirmed decision from a ring holding that borrower's evidence, where the hold carries over too.
 
 Every redaction and hold is audited with the borrower's pseudonymous id in ``subject_ref``.
 """
 
 from __future__ import annotations
 
-import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from lendguard.intel.evidence_model import PURPOSE
+from lendguard.intel.carryover_model import CarryOver
+from lendguard.intel.evidence_model import PURPOSE, note_digest
+from lendguard.intel.redaction_model import contacts, note_pattern, redact_note, redact_subject
 from lendguard.intel.store import (
     add_erasure_hold,
     open_erasure_holds,
     release_erasure_hold,
+    replace_notes,
     replace_ring_document,
+    ring_notes,
     rings_of_borrower,
 )
 from lendguard.platform.audit import AuditLog
@@ -36,7 +45,6 @@ from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.erasure import ErasureHold, ErasureOutcome
 
 NAME = "intel"
-REDACTED = "[redacted: borrower erased, PIPL art. 47]"
 HOLD_REASON = (
     "PIPL art. 47 para. 2 and art. 13(3): ring {ring} was confirmed as an anti-collection agency ring and "
     "its evidence may have been handed to the police for a criminal investigation, which units must "
@@ -44,57 +52,6 @@ HOLD_REASON = (
     "and security only and is erased when the ring is dismissed"
 )
 HELD_STATUSES = frozenset({"confirmed"})
-
-
-def redact_subject(document: dict[str, Any], subject_ref: str, at: datetime) -> tuple[dict[str, Any], int]:
-    """A copy of a ring document with ``subject_ref``'s evidence values redacted, and how many items were.
-
-    An indicator is dropped when only the subject's evidence carried it (no other member's value equals
-    it or, for a segment, starts with it); a template shown by the subject's own complaint text is shown
-    by another member's text when there is one. Redacted items are not redacted twice.
-    """
-    doc = copy.deepcopy(document)
-    mine: set[str] = set()
-    others: set[str] = set()
-    other_texts: list[str] = []
-    count = 0
-    for signal in doc.get("signals", []):
-        for e in signal.get("evidence", []):
-            if e.get("borrower_id") == subject_ref:
-                if not e.get("redacted"):
-                    mine.add(str(e["value"]))
-                    e["value"] = REDACTED
-                    e["redacted"] = {"reason": "borrower erased (PIPL art. 47)", "at": at.isoformat()}
-                    count += 1
-            elif not e.get("redacted"):
-                others.add(str(e["value"]))
-                if signal.get("name") == "template":
-                    other_texts.append(str(e["value"]))
-    if not count:
-        return doc, 0
-    indicators = []
-    renamed: dict[str, str] = {}  # a template shown by the subject's text -> another member's text
-    for ind in doc.get("indicators", []):
-        kind, value = str(ind["kind"]), str(ind["value"])
-        if kind == "segment":
-            keep = any(v.startswith(value) for v in others) or not any(v.startswith(value) for v in mine)
-        else:
-            keep = value in others or value not in mine
-        if keep:
-            indicators.append(ind)
-        elif kind == "template" and other_texts:
-            renamed[value] = min(other_texts)  # as ring_view picks the text that shows a template
-            indicators.append({**ind, "value": renamed[value]})
-    doc["indicators"] = indicators
-    # The graph's links name values per member; ring_view also lists the template's text under every
-    # member who used the template, so the subject's text can sit under other members too.
-    only_theirs = mine - others
-    links = doc.get("links")
-    if isinstance(links, dict):
-        for borrower, values in links.items():
-            kept = {renamed.get(v, v) for v in values if v in renamed or v not in only_theirs}
-            links[borrower] = sorted(v for v in kept if borrower != subject_ref or v in others)
-    return doc, count
 
 
 class IntelEraser:
@@ -108,10 +65,14 @@ class IntelEraser:
     def erase(
         self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime
     ) -> ErasureOutcome:
-        """Redact the subject's evidence in the institution's open and dismissed rings; hold confirmed ones."""
+        """Redact the subject's evidence and notes in the institution's open and dismissed rings; hold
+        confirmed ones. ``redacted`` counts evidence items and notes."""
         redacted = 0
         events: list[AuditEvent] = []
-        for ring in rings_of_borrower(conn, institution_id, subject_ref, lock=True):
+        rings = rings_of_borrower(conn, institution_id, subject_ref, lock=True)
+        # a note may quote a number the subject's rows show in another of their rings
+        theirs = set().union(*(contacts(r["document"], subject_ref) for r in rings))
+        for ring in rings:
             ring_id = int(ring["id"])
             if ring["status"] in HELD_STATUSES:
                 reason = HOLD_REASON.format(ring=ring["ring_ref"])
@@ -123,6 +84,11 @@ class IntelEraser:
                 replace_ring_document(conn, institution_id, ring_id, doc)
                 redacted += count
                 events.append(_event(actor, "intel.evidence.redacted", subject_ref, ring, {"items": count}))
+            pattern = note_pattern(subject_ref, theirs - contacts(doc, subject_ref, others=True))
+            notes = _redact_notes(conn, institution_id, ring_id, pattern)
+            if notes:
+                redacted += len(notes)
+                events.append(_event(actor, "intel.evidence.note_redacted", subject_ref, ring, {"notes": notes}))
         if events:
             self.audit.append_many(conn, institution_id, events, now)
         return ErasureOutcome(NAME, redacted, tuple(self.holds(conn, institution_id, subject_ref)))
@@ -138,7 +104,10 @@ class IntelEraser:
 def apply_held_erasures(
     conn: Connection, audit: AuditLog, institution_id: int, ring: dict[str, Any], actor: str, now: datetime
 ) -> int:
-    """Apply the erasures held on a ring that is no longer confirmed (dismissed); returns items redacted."""
+    """Apply the erasures held on a ring that is no longer confirmed (dismissed): evidence and notes.
+
+    Returns the evidence items redacted.
+    """
     if ring["status"] in HELD_STATUSES:
         return 0
     doc = ring["document"]
@@ -146,16 +115,153 @@ def apply_held_erasures(
     events = []
     for hold in open_erasure_holds(conn, institution_id, ring_id=int(ring["id"])):
         subject = str(hold["subject_ref"])
+        theirs = contacts(doc, subject)
         doc, count = redact_subject(doc, subject, now)
         release_erasure_hold(conn, institution_id, int(hold["id"]), now)
         total += count
         events.append(
             _event(actor, "intel.evidence.redacted", subject, ring, {"items": count, "released_hold": int(hold["id"])})
         )
+        notes = _redact_notes(
+            conn, institution_id, int(ring["id"]), note_pattern(subject, theirs - contacts(doc, subject, others=True))
+        )
+        if notes:
+            events.append(
+                _event(
+                    actor,
+                    "intel.evidence.note_redacted",
+                    subject,
+                    ring,
+                    {"notes": notes, "released_hold": int(hold["id"])},
+                )
+            )
     if events:
         replace_ring_document(conn, institution_id, int(ring["id"]), doc)
         audit.append_many(conn, institution_id, events, now)
     return total
+
+
+def _redact_notes(
+    conn: Connection, institution_id: int, ring_id: int, pattern: re.Pattern[str]
+) -> list[dict[str, Any]]:
+    """Redact ``pattern`` in the ring's decision notes and carried-over note; what changed, for the audit
+    entry: which note and the new text's SHA-256 (decision entries record the old text's)."""
+    decisions, carryover = ring_notes(conn, institution_id, ring_id)
+    changed: dict[int, str] = {}
+    out: list[dict[str, Any]] = []
+    for decision_id, note in decisions:
+        text, n = redact_note(note, pattern)
+        if n:
+            changed[decision_id] = text
+            out.append({"decision": decision_id, "occurrences": n, "note_sha256": note_digest(text)})
+    new_carryover = None
+    if carryover is not None:
+        text, n = redact_note(str(carryover.get("note", "")), pattern)
+        if n:
+            new_carryover = {**carryover, "note": text}
+            out.append({"carryover": True, "occurrences": n, "note_sha256": note_digest(text)})
+    if out:
+        replace_notes(conn, institution_id, ring_id, changed, new_carryover)
+    return out
+
+
+@dataclass
+class StoreErasure:
+    """A detection run's rings as they may be stored, given the institution's erased borrowers."""
+
+    views: list[dict[str, Any]]  # the ring documents to store
+    carried: dict[str, CarryOver]  # ring_ref -> decision inherited (its note redacted where needed)
+    redacted: dict[tuple[str, str], int] = field(default_factory=dict)  # (ring_ref, subject) -> items
+    notes: dict[tuple[str, str], int] = field(default_factory=dict)  # (ring_ref, subject) -> occurrences
+    held: dict[tuple[str, str], int] = field(default_factory=dict)  # (ring_ref, subject) -> hold's source ring
+
+
+def erase_on_store(
+    conn: Connection,
+    institution_id: int,
+    views: list[dict[str, Any]],
+    erased: set[str],
+    match: Callable[[list[dict[str, Any]]], dict[str, CarryOver]],
+    now: datetime,
+) -> StoreErasure:
+    """Redact erased borrowers from a new run's rings before they are stored, as the eraser would have.
+
+    ``match`` finds the earlier decision each ring inherits; it runs on the redacted rings, which is
+    how earlier rings of those borrowers are stored. A ring that keeps a *confirmed* decision unchanged
+    from a ring that holds an erased member's evidence keeps that evidence too, and the hold is carried
+    to it (recorded by :func:`record_store_erasures`). A note carried into a ring is redacted for every
+    erased member whose evidence the ring does not hold.
+    """
+    subjects = [sorted(erased & _named(v)) for v in views]
+    if not any(subjects):
+        return StoreErasure(views, match(views))
+    out = StoreErasure([], {})
+    for view, names in zip(views, subjects, strict=True):
+        doc = view
+        for subject in names:
+            doc, count = redact_subject(doc, subject, now)
+            if count:
+                out.redacted[(str(view["ring_id"]), subject)] = count
+        out.views.append(doc)
+    out.carried = match(out.views)
+    for i, (view, names) in enumerate(zip(views, subjects, strict=True)):
+        ref = str(view["ring_id"])
+        inherited = out.carried.get(ref)
+        if not names:
+            continue
+        if inherited and not inherited.changed and inherited.decided_status in HELD_STATUSES:
+            holding = {
+                str(h["subject_ref"]) for h in open_erasure_holds(conn, institution_id, ring_id=inherited.from_ring)
+            }
+            kept = holding.intersection(names)
+            if kept:
+                doc = view
+                for subject in names:
+                    if subject in kept:
+                        out.held[(ref, subject)] = inherited.from_ring
+                        out.redacted.pop((ref, subject), None)
+                    else:
+                        doc, _ = redact_subject(doc, subject, now)
+                out.views[i] = doc
+        if inherited is None:
+            continue
+        for subject in names:
+            if (ref, subject) in out.held:
+                continue
+            pattern = note_pattern(subject, contacts(view, subject) - contacts(out.views[i], subject, others=True))
+            note, n = redact_note(inherited.note, pattern)
+            if n:
+                inherited = replace(inherited, note=note)
+                out.notes[(ref, subject)] = n
+        out.carried[ref] = inherited
+    return out
+
+
+def record_store_erasures(
+    conn: Connection, institution_id: int, run_id: int, ids: dict[str, int], done: StoreErasure, now: datetime
+) -> list[AuditEvent]:
+    """Record the holds carried to the stored rings; the audit entries of the run's erasures (to append)."""
+    events = []
+    for (ref, subject), count in sorted(done.redacted.items()):
+        ring = {"id": ids[ref], "ring_ref": ref}
+        events.append(_event("system", "intel.evidence.redacted", subject, ring, {"items": count, "run": run_id}))
+    for (ref, subject), count in sorted(done.notes.items()):
+        ring = {"id": ids[ref], "ring_ref": ref}
+        detail = {"notes": [{"carryover": True, "occurrences": count}], "run": run_id}
+        events.append(_event("system", "intel.evidence.note_redacted", subject, ring, detail))
+    for (ref, subject), source in sorted(done.held.items()):
+        ring = {"id": ids[ref], "ring_ref": ref}
+        reason = HOLD_REASON.format(ring=ref)
+        add_erasure_hold(conn, institution_id, ids[ref], subject, reason, now)
+        detail = {"reason": reason, "carried_from": source, "run": run_id}
+        events.append(_event("system", "intel.evidence.erasure_held", subject, ring, detail))
+    return events
+
+
+def _named(view: dict[str, Any]) -> set[str]:
+    """The borrowers a stored ring names: its members and the owners of its evidence items."""
+    owners = {str(e.get("borrower_id")) for s in view.get("signals", []) for e in s.get("evidence", [])}
+    return {str(b) for b in view.get("borrowers", [])} | (owners - {"", "None"})
 
 
 def _event(actor: str, action: str, subject_ref: str, ring: dict[str, Any], detail: dict[str, Any]) -> AuditEvent:

@@ -11,6 +11,7 @@ Storing a new run carries earlier decisions over to matching rings (``carryover_
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from lendguard.intel.carryover_model import JACCARD_THRESHOLD, NewRing, carry_over
 from lendguard.intel.config_model import DetectionConfig
-from lendguard.intel.erasure import apply_held_erasures
+from lendguard.intel.erasure import apply_held_erasures, erase_on_store, record_store_erasures
 from lendguard.intel.evidence_model import (
     INVESTIGATORS,
     PURPOSE,
@@ -28,12 +29,14 @@ from lendguard.intel.evidence_model import (
     masked_detail,
     note_digest,
 )
+from lendguard.intel.redaction_model import REDACTED
 from lendguard.intel.scoring_model import Ring, ring_view
 from lendguard.intel.store import IntelRepository
 from lendguard.intel.view_model import indicator_edges
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.erasure import ErasureRegistry
 from lendguard.platform.model import Conflict, Principal, Role, require
 
 # Who may open the ring list and rings; only INVESTIGATORS see evidence values unmasked.
@@ -41,15 +44,38 @@ READERS = (Role.ANALYST, Role.COMPLIANCE, Role.REGULATOR)
 DECISIONS = ("confirmed", "dismissed")
 
 
+@dataclass(frozen=True)
+class StoredRun:
+    """What storing a detection run did (returned, and recorded as ``intel.detection.stored``)."""
+
+    run_id: int
+    rings: int
+    decisions_carried_over: int
+    reopened_changed: int
+    erased_items_redacted: int  # evidence items of erased borrowers redacted before storing
+    erased_notes_redacted: int  # occurrences of erased borrowers' identifiers in carried-over notes
+    erased_evidence_held: int  # (ring, borrower) holds carried over with a confirmed decision
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name."""
+        return asdict(self)
+
+
 class IntelService:
     """Detection results and the analyst workflow of each institution."""
 
     def __init__(
-        self, engine: Engine, clock: Clock, audit: AuditLog, carryover_threshold: float = JACCARD_THRESHOLD
+        self,
+        engine: Engine,
+        clock: Clock,
+        audit: AuditLog,
+        erasers: ErasureRegistry,
+        carryover_threshold: float = JACCARD_THRESHOLD,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.audit = audit
+        self.erasers = erasers  # asked which borrowers were erased before a run is stored
         self.carryover_threshold = carryover_threshold
 
     def store_rings(
@@ -63,12 +89,14 @@ class IntelService:
         source: str,
         config: DetectionConfig,
         now: datetime,
-    ) -> int:
+    ) -> StoredRun:
         """Store the rings that involve the institution's borrowers, as the institution may see them.
 
         Runs as the system inside the caller's transaction (world import, scheduled jobs); only
         rings at or above the threshold are kept, and only the institution's own rows of each. Rings
-        matching an earlier decided ring inherit its decision (see ``carryover_model``).
+        matching an earlier decided ring inherit its decision (see ``carryover_model``). Borrowers the
+        institution has erased are redacted before anything is written, or held where an inherited
+        confirmation holds their evidence (``erasure.erase_on_store``).
         """
         views = [
             annotate_borrowers(ring_view(r, own_borrowers), r)
@@ -76,58 +104,30 @@ class IntelService:
             if r.score >= config.threshold and own_borrowers.intersection(r.borrowers)
         ]
         repo = IntelRepository(conn)
-        run_id = repo.add_run(institution_id, engine, source, config.as_dict(), views, now)
-        carried = self._carry_over(conn, repo, institution_id, run_id, views, now)
-        self.audit.append(
+        erased = self.erasers.erased(conn, institution_id, {str(b) for v in views for b in v["borrowers"]})
+        decided = repo.decided_rings(institution_id)
+        done = erase_on_store(
             conn,
             institution_id,
-            AuditEvent(
-                actor="system",
-                action="intel.detection.stored",
-                object_type="intel_run",
-                object_id=str(run_id),
-                purpose="fraud_prevention",
-                detail={
-                    "rings": len(views),
-                    "engine": engine,
-                    "decisions_carried_over": sum(not c["changed"] for c in carried),
-                    "reopened_changed": sum(bool(c["changed"]) for c in carried),
-                },
-            ),
+            views,
+            erased,
+            lambda vs: carry_over(_new_rings(vs), decided, self.carryover_threshold),
             now,
         )
-        return run_id
-
-    def _carry_over(
-        self,
-        conn: Connection,
-        repo: IntelRepository,
-        institution_id: int,
-        run_id: int,
-        views: list[dict[str, Any]],
-        now: datetime,
-    ) -> list[dict[str, Any]]:
-        """Match the new run's rings against earlier decided rings and apply the inherited decisions."""
-        decided = repo.decided_rings(institution_id, before_run=run_id)
-        if not decided or not views:
-            return []
-        ids = repo.run_ring_ids(institution_id, run_id)
-        found = carry_over(
-            [
-                NewRing(
-                    ring_ref=str(v["ring_id"]),
-                    members=frozenset(str(b) for b in v["borrowers"]),
-                    indicators=frozenset((str(i["kind"]), str(i["value"])) for i in v["indicators"]),
-                    other_borrowers=int(v.get("other_borrowers", 0)),
-                )
-                for v in views
-            ],
-            decided,
-            self.carryover_threshold,
+        run_id = repo.add_run(
+            institution_id,
+            engine,
+            source,
+            config.as_dict(),
+            done.views,
+            now,
+            erased_redacted=sum(done.redacted.values()),
         )
-        carried = {ids[ref]: c for ref, c in found.items()}
+        ids = repo.run_ring_ids(institution_id, run_id) if done.carried or done.redacted or done.held else {}
+        carried = {ids[ref]: c for ref, c in done.carried.items()}
         repo.apply_carryover(institution_id, carried)
-        events = [
+        events = record_store_erasures(conn, institution_id, run_id, ids, done, now)
+        events += [
             AuditEvent(
                 actor="system",
                 action="intel.ring.decision_reopened" if c.changed else "intel.ring.decision_carried",
@@ -138,8 +138,28 @@ class IntelService:
             )
             for ring_id, c in sorted(carried.items())
         ]
+        stored = StoredRun(
+            run_id=run_id,
+            rings=len(done.views),
+            decisions_carried_over=sum(not c.changed for c in carried.values()),
+            reopened_changed=sum(c.changed for c in carried.values()),
+            erased_items_redacted=sum(done.redacted.values()),
+            erased_notes_redacted=sum(done.notes.values()),
+            erased_evidence_held=len(done.held),
+        )
+        summary = {k: v for k, v in stored.as_dict().items() if k != "run_id"}
+        events.append(
+            AuditEvent(
+                actor="system",
+                action="intel.detection.stored",
+                object_type="intel_run",
+                object_id=str(run_id),
+                purpose="fraud_prevention",
+                detail={**summary, "engine": engine},
+            )
+        )
         self.audit.append_many(conn, institution_id, events, now)
-        return [c.as_dict() for c in carried.values()]
+        return stored
 
     def rings(
         self,
@@ -173,7 +193,9 @@ class IntelService:
         require(principal, *READERS)
         with self.engine.connect() as conn:
             rows = IntelRepository(conn).runs(principal.institution_id, limit)
-        return [{k: r[k] for k in ("id", "engine", "source", "ring_count", "created_at")} for r in rows]
+        return [
+            {k: r[k] for k in ("id", "engine", "source", "ring_count", "erased_redacted", "created_at")} for r in rows
+        ]
 
     def ring(self, principal: Principal, ring_id: int) -> dict[str, Any]:
         """One ring with its evidence and decision history (audited for the ring and each borrower).
@@ -239,8 +261,19 @@ class IntelService:
 
     @staticmethod
     def _governed(detail: dict[str, Any], principal: Principal) -> dict[str, Any]:
-        """The detail as ``principal`` may see it: in full for investigators, otherwise masked."""
-        return {**detail, "masked": False} if principal.has(*INVESTIGATORS) else masked_detail(detail)
+        """The detail as ``principal`` may see it: in full for investigators, otherwise masked.
+
+        A redacted item shows the redaction marker to every reader: it holds no personal data, and a
+        masked marker would hide that the value was erased.
+        """
+        if principal.has(*INVESTIGATORS):
+            return {**detail, "masked": False}
+        masked = masked_detail(detail)
+        masked["signals"] = [
+            {**s, "evidence": [{**e, "value": REDACTED} if e.get("redacted") else e for e in s["evidence"]]}
+            for s in masked["signals"]
+        ]
+        return masked
 
     def _audit_evidence(
         self, conn: Connection, principal: Principal, what: str, ring_id: int, detail: dict[str, Any]
@@ -290,6 +323,19 @@ class IntelService:
             ),
             self.clock.now(),
         )
+
+
+def _new_rings(views: list[dict[str, Any]]) -> list[NewRing]:
+    """A run's stored ring documents as the carry-over matcher sees them."""
+    return [
+        NewRing(
+            ring_ref=str(v["ring_id"]),
+            members=frozenset(str(b) for b in v["borrowers"]),
+            indicators=frozenset((str(i["kind"]), str(i["value"])) for i in v["indicators"]),
+            other_borrowers=int(v.get("other_borrowers", 0)),
+        )
+        for v in views
+    ]
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:

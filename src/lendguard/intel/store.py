@@ -23,6 +23,13 @@ intel_runs = sa.Table(
     sa.Column("parameters", JsonDoc, nullable=False),
     sa.Column("ring_count", sa.Integer, nullable=False),
     sa.Column("created_at", UTC_TS, nullable=False),
+    sa.Column(
+        "erased_redacted",
+        sa.Integer,
+        nullable=False,
+        server_default="0",
+        comment="evidence items of erased borrowers redacted before the rings were stored",
+    ),
 )
 
 intel_rings = sa.Table(
@@ -81,6 +88,7 @@ class IntelRepository:
         parameters: dict[str, Any],
         rings: list[dict[str, Any]],
         now: datetime,
+        erased_redacted: int = 0,
     ) -> int:
         run_id = int(
             self.conn.execute(
@@ -91,6 +99,7 @@ class IntelRepository:
                     parameters=parameters,
                     ring_count=len(rings),
                     created_at=now,
+                    erased_redacted=erased_redacted,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
         )
@@ -204,8 +213,9 @@ class IntelRepository:
         )
         return {str(ref): int(ring_id) for ref, ring_id in self.conn.execute(query)}
 
-    def decided_rings(self, institution_id: int, before_run: int) -> list[DecidedRing]:
-        """Rings of earlier runs with a decision, each with its latest decision (for carry-over)."""
+    def decided_rings(self, institution_id: int) -> list[DecidedRing]:
+        """Stored rings with a decision, each with its latest decision (for carrying decisions over to
+        the rings of a run about to be stored)."""
         latest = (
             sa.select(intel_decisions.c.ring_id, sa.func.max(intel_decisions.c.id).label("last"))
             .where(intel_decisions.c.institution_id == institution_id)
@@ -226,11 +236,7 @@ class IntelRepository:
             )
             .join(latest, latest.c.ring_id == intel_rings.c.id)
             .join(intel_decisions, intel_decisions.c.id == latest.c.last)
-            .where(
-                intel_rings.c.institution_id == institution_id,
-                intel_rings.c.run_id < before_run,
-                intel_rings.c.status.in_(sorted(DECIDED)),
-            )
+            .where(intel_rings.c.institution_id == institution_id, intel_rings.c.status.in_(sorted(DECIDED)))
             .order_by(intel_rings.c.id)
         )
         out = []
@@ -351,6 +357,46 @@ def replace_ring_document(conn: Connection, institution_id: int, ring_id: int, d
         .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id)
         .values(document=document)
     )
+
+
+def ring_notes(
+    conn: Connection, institution_id: int, ring_id: int
+) -> tuple[list[tuple[int, str]], dict[str, Any] | None]:
+    """The analysts' notes kept with a ring: its decision rows (id, note) and its carried-over decision."""
+    query = (
+        sa.select(intel_decisions.c.id, intel_decisions.c.note)
+        .where(intel_decisions.c.institution_id == institution_id, intel_decisions.c.ring_id == ring_id)
+        .order_by(intel_decisions.c.id)
+    )
+    decisions = [(int(i), str(note)) for i, note in conn.execute(query)]
+    carryover = conn.execute(
+        sa.select(intel_rings.c.carryover).where(
+            intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id
+        )
+    ).scalar_one_or_none()
+    return decisions, (dict(carryover) if carryover else None)
+
+
+def replace_notes(
+    conn: Connection, institution_id: int, ring_id: int, decisions: dict[int, str], carryover: dict[str, Any] | None
+) -> None:
+    """Store a ring's redacted notes in place: decision rows by id, and the carried-over decision if given."""
+    for decision_id, note in sorted(decisions.items()):
+        conn.execute(
+            intel_decisions.update()
+            .where(
+                intel_decisions.c.institution_id == institution_id,
+                intel_decisions.c.ring_id == ring_id,
+                intel_decisions.c.id == decision_id,
+            )
+            .values(note=note)
+        )
+    if carryover is not None:
+        conn.execute(
+            intel_rings.update()
+            .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id == ring_id)
+            .values(carryover=carryover)
+        )
 
 
 def add_erasure_hold(

@@ -14,9 +14,10 @@ NAME = "intel"
 
 
 def build(container: Container) -> IntelService:
-    """The intelligence service; also registers the eraser of borrowers' ring evidence (issue 5)."""
+    """The intelligence service (it asks ``container.erasers`` who was erased before storing a run); also
+    registers the eraser of borrowers' ring evidence (issue 5)."""
     container.erasers.register(IntelEraser(container.audit))
-    return IntelService(container.engine, container.clock, container.audit)
+    return IntelService(container.engine, container.clock, container.audit, container.erasers)
 
 
 def service(container: Container) -> IntelService:
