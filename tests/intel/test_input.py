@@ -186,6 +186,32 @@ def test_vectorised_timestamps_on_sliced_arrays(cells: list[str], start: int) ->
             assert ok
 
 
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.datetimes(
+            min_value=datetime(1971, 1, 1),
+            max_value=datetime(2099, 12, 31),
+            timezones=st.sampled_from([timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]),
+        ).map(lambda d: d.isoformat(timespec="seconds")),
+        min_size=2,
+        max_size=12,
+    ),
+    st.sampled_from(["", "+08:60", "*08:00", "+0800 ", "+08:0x"]),
+)
+def test_one_shape_files_with_one_or_several_offsets(cells: list[str], broken_offset: str) -> None:
+    # every cell "YYYY-MM-DDTHH:MM:SS+HH:MM" (the reader takes the bytes as one block), the last one's
+    # offset possibly broken: offsets checked per cell unless the whole file shares one
+    if broken_offset:
+        cells[-1] = cells[-1][:19] + broken_offset
+    values, _, bad = parse(Column("t", "timestamp"), pa.array(cells, type=pa.string()))
+    expected = [parse_timestamp(c) for c in cells]
+    assert bad == next((i for i, e in enumerate(expected) if e is None), None)
+    assert [v for v, e in zip(values.to_pylist(), expected, strict=True) if e is not None] == [
+        e for e in expected if e is not None
+    ]
+
+
 _PHONE = st.one_of(
     st.text(alphabet="0123456789 +-().", max_size=20),
     st.from_regex(r"\A(\+86|0086|86)? ?1[3-9]\d-?\d{4}-?\d{4}\Z"),

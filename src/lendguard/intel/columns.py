@@ -23,6 +23,7 @@ _TIMESTAMP = (
     r"(?P<tz>Z|[+-]\d{2}:\d{2})?$"
 )
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_DAYS_BEFORE_MONTH = np.concatenate(([0, 0], np.cumsum(_MONTH_DAYS[1:12])))  # index = month 1..12
 
 
 def _first(mask: pa.Array | pa.ChunkedArray) -> int | None:
@@ -91,7 +92,23 @@ def _regex_timestamps(values: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDAr
 # "YYYY-MM-DDTHH:MM:SS" + "" | "Z" | "+HH:MM" (T or a space). Digits sit at these offsets.
 _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
 _OFFSET_DIGITS = np.array([20, 21, 23, 24])
-_CHAR = {4: b"-", 7: b"-", 13: b":", 16: b":"}
+_SEPARATORS = np.array([4, 7, 13, 16])
+_SEPARATOR_BYTES = np.frombuffer(b"--::", dtype=np.uint8)
+
+
+def _bytes(values: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """The UTF-8 data of a string array and each cell's start (and the end of the last) in it."""
+    _validity, offsets_buf, data_buf = values.buffers()
+    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    count = len(values) + 1 + values.offset
+    offsets = np.frombuffer(offsets_buf, dtype=width, count=count)[values.offset :].astype(np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def _rows_all(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Row-wise ``all`` of a 2-D mask; one flat pass when every row passes (the usual file)."""
+    return np.ones(len(mask), dtype=bool) if mask.all() else mask.all(axis=1)
 
 
 def _fixed_shape(values: pa.Array) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
@@ -101,10 +118,7 @@ def _fixed_shape(values: pa.Array) -> tuple[npt.NDArray[np.bool_], npt.NDArray[n
     cell is left to it.
     """
     n = len(values)
-    _validity, offsets_buf, data_buf = values.buffers()
-    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(offsets_buf, dtype=width, count=n + 1 + values.offset)[values.offset :].astype(np.int64)
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    offsets, data = _bytes(values)
     lengths = np.diff(offsets)
     if values.null_count:
         lengths = np.where(np.asarray(values.is_valid(), dtype=bool), lengths, 0)
@@ -115,37 +129,50 @@ def _fixed_shape(values: pa.Array) -> tuple[npt.NDArray[np.bool_], npt.NDArray[n
         return ok, epoch
     length = lengths[candidate]
     if candidate.size == n and (length == length[0]).all():  # the usual file: one shape, bytes back to back
-        cells = np.zeros((n, 25), dtype=np.uint8)
-        cells[:, : length[0]] = data[offsets[0] : offsets[0] + n * length[0]].reshape(n, length[0])
+        cells = data[offsets[0] : offsets[0] + n * length[0]].reshape(n, length[0])
     else:
         cells = data[np.minimum(offsets[candidate, None] + np.arange(25), max(len(data) - 1, 0))]
-    digit = cells[:, _DIGITS].astype(np.int64) - 48
-    shape = ((digit >= 0) & (digit <= 9)).all(axis=1) & ((cells[:, 10] == ord("T")) | (cells[:, 10] == ord(" ")))
-    for position, char in _CHAR.items():
-        shape &= cells[:, position] == char[0]
+    m, cell_width = cells.shape
+
+    def column(position: int) -> npt.NDArray[np.uint8]:
+        return cells[:, position] if position < cell_width else np.zeros(m, dtype=np.uint8)
+
+    digit = cells[:, _DIGITS] - np.uint8(48)  # a byte below "0" wraps around: never <= 9
+    shape = _rows_all(digit <= 9) & _rows_all(cells[:, _SEPARATORS] == _SEPARATOR_BYTES)
+    shape &= (cells[:, 10] == ord("T")) | (cells[:, 10] == ord(" "))
     zulu = length == 20
-    shape &= ~zulu | (cells[:, 19] == ord("Z"))
+    shape &= ~zulu | (column(19) == ord("Z"))
     signed = length == 25
-    tz = cells[:, _OFFSET_DIGITS].astype(np.int64) - 48
-    shape &= ~signed | (
-        ((cells[:, 19] == ord("+")) | (cells[:, 19] == ord("-")))
-        & (cells[:, 22] == ord(":"))
-        & ((tz >= 0) & (tz <= 9)).all(axis=1)
-    )
-    y = digit[:, 0] * 1000 + digit[:, 1] * 100 + digit[:, 2] * 10 + digit[:, 3]
-    mo, d = digit[:, 4] * 10 + digit[:, 5], digit[:, 6] * 10 + digit[:, 7]
-    h, mi, sec = digit[:, 8] * 10 + digit[:, 9], digit[:, 10] * 10 + digit[:, 11], digit[:, 12] * 10 + digit[:, 13]
+    tz_seconds = np.zeros(m, dtype=np.int32)
+    if cell_width == 25:
+        # one offset for the whole file (the usual case): its seconds are worked out once
+        one_zone = bool(signed.all() and (cells[:, 19:] == cells[0, 19:]).all())
+        zones = cells[:1, 19:] if one_zone else cells[:, 19:]
+        tz = zones[:, _OFFSET_DIGITS - 19] - np.uint8(48)
+        zone_ok = (
+            ((zones[:, 0] == ord("+")) | (zones[:, 0] == ord("-"))) & (zones[:, 3] == ord(":")) & _rows_all(tz <= 9)
+        )
+        shape &= ~signed | zone_ok
+        tz_pairs = tz[:, 0::2].astype(np.int32) * 10 + tz[:, 1::2]
+        tz_seconds += np.where(zones[:, 0] == ord("-"), -1, 1) * (tz_pairs[:, 0] * 3600 + tz_pairs[:, 1] * 60)
+    pairs = digit[:, 0::2].astype(np.int32) * 10 + digit[:, 1::2]  # century, year, month, day, h, min, s
+    y, mo, d = pairs[:, 0] * 100 + pairs[:, 1], pairs[:, 2], pairs[:, 3]
+    h, mi, sec = pairs[:, 4], pairs[:, 5], pairs[:, 6]
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     month_ok = (mo >= 1) & (mo <= 12)
     dim = _MONTH_DAYS[np.clip(mo, 0, 12)] + ((mo == 2) & leap)
     in_range = month_ok & (d >= 1) & (d <= dim) & (h < 24) & (mi < 60) & (sec < 60)
-    sign = np.where(cells[:, 19] == ord("-"), -1, 1)
-    tz_seconds = sign * ((tz[:, 0] * 10 + tz[:, 1]) * 3600 + (tz[:, 2] * 10 + tz[:, 3]) * 60)
     # no offset means UTC+8 (the input contract); "Z" means UTC
     offset = np.where(signed, tz_seconds, np.where(zulu, 0, 28800))
     good = shape & in_range
     ok[candidate[good]] = True
-    epoch[candidate[good]] = (_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset)[good]
+    # days since 1970 by table: the year's first day plus the days before the month (+1 after February in
+    # leap years); the same numbers as _days_from_civil for every valid date, without its divisions
+    years = np.arange(int(y.max()) + 1, dtype=np.int64)
+    year_start = _days_from_civil(years, np.ones_like(years), np.ones_like(years))
+    days = year_start[y] + _DAYS_BEFORE_MONTH[np.clip(mo, 1, 12)] + ((mo > 2) & leap) + d - 1
+    seconds = h * 3600 + mi * 60 + sec - offset
+    epoch[candidate[good]] = (days * 86400 + seconds)[good]
     return ok, epoch
 
 
@@ -162,31 +189,42 @@ def timestamps(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return pa.array(result, type=pa.int64(), mask=empty), pa.array(valid | empty)
 
 
+def _phones(value: pa.Array, empty: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Trimmed cells as :func:`~lendguard.intel.contract_model.normalise_phone` digits, and validity."""
+    # the usual column holds digits only: then the two regular expressions below have nothing to do
+    plain = pc.fill_null(pc.or_(pc.ascii_is_decimal(value), empty), False)
+    if pc.all(plain).as_py() is not False:
+        digits, chars_ok = value, pa.scalar(True)
+    else:
+        digits = pc.replace_substring_regex(value, pattern=r"[^0-9]", replacement="")
+        chars_ok = pc.match_substring_regex(value, _PHONE_CHARS)
+    # only ASCII digits are left, so byte lengths are lengths in characters
+    has_0086 = pc.starts_with(digits, "0086")
+    has_86 = pc.and_(pc.and_(pc.invert(has_0086), pc.starts_with(digits, "86")), pc.equal(pc.binary_length(digits), 13))
+    if pc.any(has_0086).as_py() or pc.any(has_86).as_py():  # a country prefix to strip (rare in one file)
+        digits = pc.if_else(
+            has_0086, pc.utf8_slice_codeunits(digits, 4), pc.if_else(has_86, pc.utf8_slice_codeunits(digits, 2), digits)
+        )
+    length = pc.binary_length(digits)
+    return digits, pc.and_(chars_ok, pc.and_(pc.greater_equal(length, 5), pc.less_equal(length, 15)))
+
+
+def _lower(value: pa.Array) -> pa.Array:
+    """Lower case (ASCII-only columns, the usual e-mail column, take the cheaper ASCII kernel)."""
+    offsets, data = _bytes(value)
+    ascii_only = offsets[0] == offsets[-1] or int(data[offsets[0] : offsets[-1]].max()) < 0x80
+    return pc.ascii_lower(value) if ascii_only else pc.utf8_lower(value)
+
+
 def parse(column: Column, raw: pa.Array) -> tuple[pa.Array, int | None, int | None]:
     """Parse ``raw`` (text cells) as ``column``: (values, first empty required cell, first bad cell)."""
     value = raw if column.kind == "text" else pc.utf8_trim_whitespace(raw)
     empty = pc.equal(value, "")
     missing = _first(empty) if column.required else None
     if column.kind == "phone":
-        # the usual column holds digits only: then the two regular expressions below have nothing to do
-        plain = pc.fill_null(pc.or_(pc.ascii_is_decimal(value), empty), False)
-        if pc.all(plain).as_py() is not False:
-            digits, chars_ok = value, pa.scalar(True)
-        else:
-            digits = pc.replace_substring_regex(value, pattern=r"[^0-9]", replacement="")
-            chars_ok = pc.match_substring_regex(value, _PHONE_CHARS)
-        has_0086 = pc.starts_with(digits, "0086")
-        has_86 = pc.and_(
-            pc.and_(pc.invert(has_0086), pc.starts_with(digits, "86")), pc.equal(pc.utf8_length(digits), 13)
-        )
-        digits = pc.if_else(
-            has_0086, pc.utf8_slice_codeunits(digits, 4), pc.if_else(has_86, pc.utf8_slice_codeunits(digits, 2), digits)
-        )
-        length = pc.utf8_length(digits)
-        ok = pc.and_(chars_ok, pc.and_(pc.greater_equal(length, 5), pc.less_equal(length, 15)))
-        parsed: pa.Array = digits
+        parsed, ok = _phones(value, empty)
     elif column.kind == "email":
-        parsed = pc.utf8_lower(value)
+        parsed = _lower(value)
         ok = pc.match_substring_regex(parsed, _EMAIL)
     elif column.kind == "enum":
         parsed = value
