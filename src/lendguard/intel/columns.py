@@ -108,7 +108,7 @@ def _bytes(values: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint
 
 def _rows_all(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Row-wise ``all`` of a 2-D mask; one flat pass when every row passes (the usual file)."""
-    return np.ones(len(mask), dtype=bool) if mask.all() else mask.all(axis=1)
+    return np.ones(len(mask), dtype=bool) if mask.all() else np.asarray(mask.all(axis=1), dtype=bool)
 
 
 def _fixed_shape(values: pa.Array) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
