@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from lendguard.analytics.backend import DuckDBBackend
+from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.ingest import read_input
+from lendguard.intel.job import run
 from lendguard.intel.redaction_model import NOTE_REDACTED, REDACTED
+from lendguard.intel.scoring_model import score_ring
 from lendguard.intel.store import intel_decisions, intel_rings
+from lendguard.intel.wiring import service
 from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.clock import FixedClock
@@ -310,3 +317,53 @@ def test_a_confirmation_of_a_ring_redacted_before_it_carries_no_hold(
         e for e in _actions(container, tenant_a, "intel.evidence.note_redacted") if e["object_id"] == str(second["id"])
     ]
     assert stored["subject_ref"] == ERASED and stored["detail"]["run"] == second["run_id"]
+
+
+def test_an_erasure_racing_a_run_being_stored_reaches_the_new_rings(
+    client: TestClient,
+    container: Container,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """B002's deletion arrives right after the run asked who was erased (nobody) and before it commits:
+    the deletion waits for the run (share lock on B002's privacy row; SQLite's write lock) and then
+    redacts the rings the run stored, so no unredacted copy survives."""
+    _load(container, SMALL, tenant_a, tenant_b)
+    compliance = tenant_a.users[Role.COMPLIANCE]
+    privacy_service(container).register_subject(compliance, ERASED, {"name": "李四"})
+    config = DetectionConfig()
+    backend = DuckDBBackend()
+    try:
+        rings = [score_ring(r, config) for r in run(backend, read_input(SMALL), config)]
+    finally:
+        backend.close()
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.update(rights(container).request_deletion(compliance, ERASED)))
+    asked = container.erasers.erased
+
+    def erased_then_race(conn: Any, institution_id: int, refs: Any) -> set[str]:
+        answer = asked(conn, institution_id, refs)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # the deletion waits for this transaction
+        return answer
+
+    monkeypatch.setattr(container.erasers, "erased", erased_then_race)
+    with container.engine.begin() as conn:
+        stored = service(container).store_rings(
+            conn,
+            tenant_a.institution_id,
+            rings,
+            {"B001", "B002", "B005"},
+            engine="duckdb",
+            source="race",
+            config=config,
+            now=container.clock.now(),
+        )
+        assert stored.erased_items_redacted == 0  # not erased when asked
+    worker.join(30)
+    assert not worker.is_alive() and result["status"] == "honoured"
+    [ring] = _rings(client, tenant_a)
+    assert ring["run_id"] == stored.run_id
+    assert {e["value"] for e in _items(_document(container, ring["id"]), ERASED)} == {REDACTED}

@@ -76,7 +76,11 @@ class ErasureLedger(Protocol):
     """Which subjects were erased, answered by the capability that erases them."""
 
     def erased(self, conn: Connection, institution_id: int, subject_refs: Collection[str]) -> set[str]:
-        """Those of ``subject_refs`` (pseudonymous refs) whose data was erased in ``institution_id``."""
+        """Those of ``subject_refs`` (pseudonymous refs) whose data was erased in ``institution_id``.
+
+        The answer must hold until the caller's transaction ends (an erasure of one of them waits for
+        it), so that copies stored with it are seen by the erasure that follows.
+        """
         ...
 
 

@@ -230,16 +230,24 @@ class PersonalDataRepository:
             )
 
     def erased_among(self, institution_id: int, subject_refs: Collection[str]) -> set[str]:
-        """Those of ``subject_refs`` whose data was erased (crypto-shredded) in the institution."""
+        """Those of ``subject_refs`` whose data was erased (crypto-shredded) in the institution.
+
+        The subjects' rows are share-locked (``FOR SHARE``; SQLite serialises writers anyway), so the
+        answer holds until the caller commits: an erasure of one of them waits, then sees what the
+        caller stored with that answer.
+        """
         refs = sorted(set(subject_refs))
         found: set[str] = set()
         for start in range(0, len(refs), 1000):  # bounded IN lists (a detection run names many borrowers)
-            query = sa.select(subjects.c.subject_ref).where(
-                subjects.c.institution_id == institution_id,
-                subjects.c.erased_at.is_not(None),
-                subjects.c.subject_ref.in_(refs[start : start + 1000]),
+            query = (
+                sa.select(subjects.c.subject_ref, subjects.c.erased_at)
+                .where(
+                    subjects.c.institution_id == institution_id, subjects.c.subject_ref.in_(refs[start : start + 1000])
+                )
+                .order_by(subjects.c.subject_ref)
+                .with_for_update(read=True)
             )
-            found.update(str(ref) for ref in self.conn.scalars(query))
+            found.update(str(ref) for ref, erased_at in self.conn.execute(query) if erased_at is not None)
         return found
 
     def keys_wrapped_by(self, kek_id: str, limit: int) -> list[dict[str, Any]]:
