@@ -206,6 +206,7 @@ def test_a_run_stores_an_erased_borrowers_evidence_redacted(
     tenant_a: Tenant,
     tenant_b: Tenant,
     erased_first: bool,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     if erased_first:
         _erase(container, tenant_a)
@@ -214,7 +215,8 @@ def test_a_run_stores_an_erased_borrowers_evidence_redacted(
     if not erased_first:
         _erase(container, tenant_a)
     clock.advance(days=1)
-    _load(container, SMALL, tenant_a, tenant_b)  # the lender's files still hold B002's rows
+    # the lender's files still hold B002's rows
+    load(container, SMALL, {"L01": tenant_a.institution_id, "L02": tenant_b.institution_id}, True)
 
     [second] = _rings(client, tenant_a)
     assert second["id"] != first["id"]
@@ -231,6 +233,7 @@ def test_a_run_stores_an_erased_borrowers_evidence_redacted(
         if r["id"] == second["run_id"]
     ]
     assert run["erased_redacted"] == len(mine)
+    assert f"erased borrowers: {len(mine)} evidence items redacted, 0 held" in capsys.readouterr().err
     [summary] = [
         e for e in _actions(container, tenant_a, "intel.detection.stored") if e["object_id"] == str(second["run_id"])
     ]

@@ -207,27 +207,19 @@ def erase_on_store(
     for i, (view, names) in enumerate(zip(views, subjects, strict=True)):
         ref = str(view["ring_id"])
         inherited = out.carried.get(ref)
-        if not names:
+        if not names or inherited is None:
             continue
-        if inherited and not inherited.changed and inherited.decided_status in HELD_STATUSES:
-            holding = {
-                str(h["subject_ref"]) for h in open_erasure_holds(conn, institution_id, ring_id=inherited.from_ring)
-            }
-            kept = holding.intersection(names)
-            if kept:
-                doc = view
-                for subject in names:
-                    if subject in kept:
-                        out.held[(ref, subject)] = inherited.from_ring
-                        out.redacted.pop((ref, subject), None)
-                    else:
-                        doc, _ = redact_subject(doc, subject, now)
-                out.views[i] = doc
-        if inherited is None:
-            continue
-        for subject in names:
-            if (ref, subject) in out.held:
-                continue
+        kept = _holding(conn, institution_id, inherited).intersection(names)
+        if kept:  # store the held members' evidence as detected, the other erased members redacted
+            doc = view
+            for subject in names:
+                if subject in kept:
+                    out.held[(ref, subject)] = inherited.from_ring
+                    out.redacted.pop((ref, subject), None)
+                else:
+                    doc, _ = redact_subject(doc, subject, now)
+            out.views[i] = doc
+        for subject in (s for s in names if s not in kept):
             pattern = note_pattern(subject, contacts(view, subject) - contacts(out.views[i], subject, others=True))
             note, n = redact_note(inherited.note, pattern)
             if n:
@@ -235,6 +227,14 @@ def erase_on_store(
                 out.notes[(ref, subject)] = n
         out.carried[ref] = inherited
     return out
+
+
+def _holding(conn: Connection, institution_id: int, inherited: CarryOver) -> set[str]:
+    """The borrowers whose evidence the ring a decision comes from holds, when the decision is a
+    confirmation carried over unchanged (a ring that grew goes back to open: nothing to hold)."""
+    if inherited.changed or inherited.decided_status not in HELD_STATUSES:
+        return set()
+    return {str(h["subject_ref"]) for h in open_erasure_holds(conn, institution_id, ring_id=inherited.from_ring)}
 
 
 def record_store_erasures(

@@ -39,11 +39,24 @@ def load(container: Container, world_dir: Path, institutions: dict[str, int], pr
         own[str(institution)].add(str(borrower))
     intel = service(container)
     now = container.clock.now()
+    stored = []
     with container.engine.begin() as conn:
         for code, institution_id in sorted(institutions.items()):
             if code not in own:
                 continue
-            intel.store_rings(
-                conn, institution_id, rings, own[code], engine="duckdb", source=world_dir.name, config=config, now=now
+            stored.append(
+                intel.store_rings(
+                    conn,
+                    institution_id,
+                    rings,
+                    own[code],
+                    engine="duckdb",
+                    source=world_dir.name,
+                    config=config,
+                    now=now,
+                )
             )
-    console.print(f"intel: {sum(r.score >= config.threshold for r in rings)} rings stored")
+    redacted = sum(s.erased_items_redacted for s in stored)
+    held = sum(s.erased_evidence_held for s in stored)
+    erased = f"; erased borrowers: {redacted} evidence items redacted, {held} held" if redacted or held else ""
+    console.print(f"intel: {sum(r.score >= config.threshold for r in rings)} rings stored{erased}")
