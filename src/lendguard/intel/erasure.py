@@ -192,7 +192,7 @@ def erase_on_store(
     to it (recorded by :func:`record_store_erasures`). A note carried into a ring is redacted for every
     erased member whose evidence the ring does not hold.
     """
-    subjects = [sorted(erased & _named(v)) for v in views]
+    subjects = [sorted(erased & named_borrowers(v)) for v in views]
     if not any(subjects):
         return StoreErasure(views, match(views))
     out = StoreErasure([], {})
@@ -258,8 +258,8 @@ def record_store_erasures(
     return events
 
 
-def _named(view: dict[str, Any]) -> set[str]:
-    """The borrowers a stored ring names: its members and the owners of its evidence items."""
+def named_borrowers(view: dict[str, Any]) -> set[str]:
+    """The borrowers a ring document names: its members and the owners of its evidence items."""
     owners = {str(e.get("borrower_id")) for s in view.get("signals", []) for e in s.get("evidence", [])}
     return {str(b) for b in view.get("borrowers", [])} | (owners - {"", "None"})
 

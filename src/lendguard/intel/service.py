@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from lendguard.intel.carryover_model import JACCARD_THRESHOLD, NewRing, carry_over
 from lendguard.intel.config_model import DetectionConfig
-from lendguard.intel.erasure import apply_held_erasures, erase_on_store, record_store_erasures
+from lendguard.intel.erasure import apply_held_erasures, erase_on_store, named_borrowers, record_store_erasures
 from lendguard.intel.evidence_model import (
     INVESTIGATORS,
     PURPOSE,
@@ -104,7 +104,7 @@ class IntelService:
             if r.score >= config.threshold and own_borrowers.intersection(r.borrowers)
         ]
         repo = IntelRepository(conn)
-        erased = self.erasers.erased(conn, institution_id, {str(b) for v in views for b in v["borrowers"]})
+        erased = self.erasers.erased(conn, institution_id, set().union(*(named_borrowers(v) for v in views)))
         decided = repo.decided_rings(institution_id)
         done = erase_on_store(
             conn,
