@@ -152,33 +152,59 @@ def read_file(path: Path, spec: FileSpec) -> pa.Table:
     return pa.table({"row_id": row_ids, **arrays})
 
 
+class Reading:
+    """The contract files of a folder being read and validated on worker threads.
+
+    Files are read on ``workers`` threads (Arrow parses and computes without holding the GIL),
+    complaints first; ``on_read(name, table)`` is called (on a worker thread) as each file is validated,
+    so a caller can start on it early. :meth:`table` hands out one file as soon as it is ready, so work
+    on it can start while later files are still being read; :meth:`all` waits for every file. Whichever
+    is called, the error raised for bad input is the one of the first bad file in contract order.
+    """
+
+    def __init__(
+        self, directory: Path, *, workers: int = 2, on_read: Callable[[str, pa.Table], None] | None = None
+    ) -> None:
+        if not directory.is_dir():
+            raise InputError(str(directory), None, None, "not a directory")
+        self.directory = directory
+        present = [s for s in FILES if (directory / s.name).exists()]
+        # complaints first (template clustering waits for it), borrowers last (no query reads it)
+        order = sorted(present, key=lambda s: (s.name != "complaints.csv", s.name == "borrowers.csv"))
+
+        def read(spec: FileSpec) -> pa.Table:
+            table = read_file(directory / spec.name, spec)
+            if on_read is not None:
+                on_read(spec.name.removesuffix(".csv"), table)
+            return table
+
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        self._futures = {spec.name.removesuffix(".csv"): self._pool.submit(read, spec) for spec in order}
+        self._pool.shutdown(wait=False)
+
+    def table(self, name: str) -> pa.Table:
+        """One file's validated table (``name`` without ``.csv``); an absent optional file is empty."""
+        spec = next(s for s in FILES if s.name == f"{name}.csv")
+        future = self._futures.get(name)
+        if (future is None and spec.required) or (future is not None and future.exception() is not None):
+            self.all()  # raises the error of the first bad (or missing) file in contract order
+        return self._get(spec)
+
+    def all(self) -> InputTables:
+        """Every file, validated (raises :class:`InputError` for the first bad file in contract order)."""
+        return InputTables({s.name.removesuffix(".csv"): self._get(s) for s in FILES})
+
+    def _get(self, spec: FileSpec) -> pa.Table:
+        future = self._futures.get(spec.name.removesuffix(".csv"))
+        if future is not None:
+            return future.result()
+        if spec.required:
+            raise InputError(spec.name, None, None, f"required file is missing from {self.directory}")
+        return _empty(spec)
+
+
 def read_input(
     directory: Path, *, workers: int = 2, on_read: Callable[[str, pa.Table], None] | None = None
 ) -> InputTables:
-    """Every contract file of ``directory``, validated (raises :class:`InputError`).
-
-    Files are read on ``workers`` threads (Arrow parses and computes without holding the GIL), complaints
-    first; ``on_read(name, table)`` is called (on a worker thread) as each file is validated, so a caller
-    can start on it early. The error raised is still the one of the first bad file in contract order.
-    """
-    if not directory.is_dir():
-        raise InputError(str(directory), None, None, "not a directory")
-    present = sorted((s for s in FILES if (directory / s.name).exists()), key=lambda s: s.name != "complaints.csv")
-
-    def read(spec: FileSpec) -> pa.Table:
-        table = read_file(directory / spec.name, spec)
-        if on_read is not None:
-            on_read(spec.name.removesuffix(".csv"), table)
-        return table
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {spec.name: pool.submit(read, spec) for spec in present}
-        tables: dict[str, pa.Table] = {}
-        for spec in FILES:
-            if spec.name not in futures:
-                if spec.required:
-                    raise InputError(spec.name, None, None, f"required file is missing from {directory}")
-                tables[spec.name.removesuffix(".csv")] = _empty(spec)
-                continue
-            tables[spec.name.removesuffix(".csv")] = futures[spec.name].result()
-    return InputTables(tables)
+    """Every contract file of ``directory``, validated (raises :class:`InputError`); see :class:`Reading`."""
+    return Reading(directory, workers=workers, on_read=on_read).all()

@@ -24,7 +24,7 @@ from lendguard.analytics.backend import Backend, sql_list
 from lendguard.intel.config_model import DetectionConfig
 from lendguard.intel.graph_model import components
 from lendguard.intel.ingest import InputTables
-from lendguard.intel.scoring_model import RingRows, document, score_ring
+from lendguard.intel.scoring_model import Ring, RingRows, document, finish_ring, prepare_ring, score_ring
 from lendguard.intel.template_model import cluster_codes, fold_codes
 
 Progress = Callable[[str], None]
@@ -97,14 +97,10 @@ SELECT m.ring_key, c.borrower_id, c.row_id FROM call_outcomes c
 JOIN members m ON c.borrower_id = m.borrower_id WHERE c.answered_by = 'third_party'
 """
 
-TEMPLATE_ROWS = """
-SELECT m.ring_key, c.borrower_id, t.template, c.row_id, c.text FROM complaints c
-JOIN templates t ON c.seq = t.seq
-JOIN members m ON c.borrower_id = m.borrower_id
-"""
-
+# seq (the row's index in complaints.csv) looks up the complaint's template cluster in Python, so the
+# evidence rows never wait for template clustering
 COMPLAINT_ROWS = """
-SELECT m.ring_key, c.borrower_id, c.row_id, c.channel, c.filed_at FROM complaints c
+SELECT m.ring_key, c.borrower_id, c.row_id, c.channel, c.filed_at, c.seq, c.text FROM complaints c
 JOIN members m ON c.borrower_id = m.borrower_id
 """
 
@@ -158,11 +154,6 @@ def template_labels(complaints: pa.Table, config: DetectionConfig) -> pa.Array:
     labels = cluster_codes(codes, lengths, config.template, _factorize)
     heads = complaints.column("row_id").take(pa.array(np.maximum(labels, 0)))
     return pc.if_else(pa.array(labels >= 0), heads, pa.scalar(None, pa.string()))
-
-
-def with_templates(complaints: pa.Table, config: DetectionConfig) -> pa.Table:
-    """``complaints`` with the ``template`` column of :func:`template_labels`."""
-    return complaints.append_column("template", template_labels(complaints, config))
 
 
 def _template_table(labels: pa.Array) -> pa.Table:
@@ -227,13 +218,59 @@ def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig)
         out[key].segments = rows
     for key, rows in _fetch(backend, THIRD_PARTY_ROWS).items():
         out[key].third_party = rows
-    for key, rows in _fetch(backend, TEMPLATE_ROWS).items():
-        out[key].templates = rows
     for key, rows in _fetch(backend, COMPLAINT_ROWS).items():
         out[key].complaints = rows
     for key, rows in _fetch(backend, SEQUENCE_ROWS.format(**fmt)).items():
         out[key].sequences = rows
     return out
+
+
+def add_templates(rows: list[RingRows], labels: pa.Array) -> None:
+    """Fill each ring's ``templates`` from its complaints and the clusters of :func:`template_labels`."""
+    label_of = labels.to_pylist()
+    for ring in rows:
+        ring.templates = [
+            (borrower, label_of[seq], row_id, text or "")
+            for borrower, row_id, _channel, _at, seq, text in ring.complaints
+            if label_of[seq] is not None
+        ]
+
+
+def evidence_rows(
+    backend: Backend,
+    tables: InputTables,
+    config: DetectionConfig,
+    progress: Progress | None = None,
+    labels: Future[pa.Array] | None = None,
+) -> tuple[list[RingRows], Future[pa.Array]]:
+    """The engine part of detection: every candidate ring's evidence rows, templates not yet attached.
+
+    Template clustering (NumPy/Arrow, mostly outside the GIL) runs on a second thread while the engine
+    builds the entity graph — or was started earlier by the caller, who passes its ``labels`` (see
+    :func:`template_labels`). Only when template similarity joins borrowers (``link_templates``) does
+    the graph wait for it; otherwise the labels are returned still computing. Only this thread talks
+    to the engine.
+    """
+    note = progress or (lambda _msg: None)
+    note("clustering complaint texts")
+    if labels is None:
+        pool = ThreadPoolExecutor(max_workers=1)
+        labels = pool.submit(template_labels, tables["complaints"], config)
+        pool.shutdown(wait=False)
+    for name, table in tables.tables.items():
+        if name not in QUERIED:
+            continue
+        if name == "complaints":
+            table = table.append_column("seq", pa.array(np.arange(table.num_rows), type=pa.int64()))
+        elif name == "account_events":  # AT is a keyword in some SQL dialects
+            table = table.rename_columns(["event_at" if c == "at" else c for c in table.column_names])
+        backend.load(name, table)
+    if config.link_templates:
+        backend.load("templates", _template_table(labels.result()))
+    note("building the entity graph")
+    rings = candidate_rings(backend, config)
+    note(f"fetching the evidence of {len(rings)} candidate rings")
+    return ring_rows(backend, rings, config), labels
 
 
 def run(
@@ -243,35 +280,25 @@ def run(
     progress: Progress | None = None,
     labels: Future[pa.Array] | None = None,
 ) -> list[RingRows]:
-    """Run the engine part of detection on validated input: every candidate ring's evidence rows.
+    """Run the engine part of detection on validated input: every candidate ring's evidence rows."""
+    rows, clusters = evidence_rows(backend, tables, config, progress, labels)
+    add_templates(rows, clusters.result())
+    return rows
 
-    Template clustering (NumPy/Arrow, mostly outside the GIL) runs on a second thread while the engine
-    builds the entity graph — or was started earlier by the caller, who passes its ``labels`` (see
-    :func:`template_labels`); its result is loaded as the ``templates`` table once it is needed (before
-    the graph when template similarity joins borrowers, else before the evidence rows). Only this
-    thread talks to the engine.
-    """
-    note = progress or (lambda _msg: None)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        note("clustering complaint texts")
-        if labels is None:
-            labels = pool.submit(template_labels, tables["complaints"], config)
-        for name, table in tables.tables.items():
-            if name not in QUERIED:
-                continue
-            if name == "complaints":
-                table = table.append_column("seq", pa.array(np.arange(table.num_rows), type=pa.int64()))
-            elif name == "account_events":  # AT is a keyword in some SQL dialects
-                table = table.rename_columns(["event_at" if c == "at" else c for c in table.column_names])
-            backend.load(name, table)
-        if config.link_templates:
-            backend.load("templates", _template_table(labels.result()))
-        note("building the entity graph")
-        rings = candidate_rings(backend, config)
-        if not config.link_templates:
-            backend.load("templates", _template_table(labels.result()))
-    note(f"scoring {len(rings)} candidate rings")
-    return ring_rows(backend, rings, config)
+
+def run_scored(
+    backend: Backend,
+    tables: InputTables,
+    config: DetectionConfig,
+    progress: Progress | None = None,
+    labels: Future[pa.Array] | None = None,
+) -> tuple[list[RingRows], list[Ring]]:
+    """:func:`run`, and every ring scored: all signals but ``template`` while the clustering finishes."""
+    rows, clusters = evidence_rows(backend, tables, config, progress, labels)
+    (progress or (lambda _msg: None))(f"scoring {len(rows)} candidate rings")
+    prepared = [prepare_ring(r, config) for r in rows]
+    add_templates(rows, clusters.result())
+    return rows, [finish_ring(p, r, config) for p, r in zip(prepared, rows, strict=True)]
 
 
 def detect(

@@ -15,9 +15,9 @@ import pyarrow as pa
 from lendguard.analytics.backend import EngineName, make_backend
 from lendguard.intel.config_model import SIGNALS, DetectionConfig
 from lendguard.intel.eval_model import Truth, evaluate
-from lendguard.intel.ingest import InputError, read_input
-from lendguard.intel.job import Progress, rescore, run, template_labels
-from lendguard.intel.scoring_model import RingRows
+from lendguard.intel.ingest import InputError, InputTables, Reading
+from lendguard.intel.job import QUERIED, Progress, rescore, run_scored, template_labels
+from lendguard.intel.scoring_model import RingRows, document
 
 
 def detect_directory(
@@ -28,28 +28,35 @@ def detect_directory(
     spark_master: str = "local[2]",
     progress: Progress | None = None,
 ) -> tuple[dict[str, Any], list[RingRows]]:
-    """Validate the CSV files of ``directory`` and run detection on ``engine``."""
+    """Validate the CSV files of ``directory`` and run detection on ``engine``.
+
+    Everything that does not wait for something else starts at once: the engine (DuckDB spends about
+    15 ms setting up its catalog), the file readers (complaints first), template clustering as soon as
+    complaints.csv is validated, and the SQL steps as soon as the files they query are; borrowers.csv,
+    which no query reads, is validated meanwhile and checked before anything is scored.
+    """
     config = config or DetectionConfig()
     note = progress or (lambda _m: None)
     note("reading and validating input files")
-    clustering = ThreadPoolExecutor(max_workers=1)
+    helpers = ThreadPoolExecutor(max_workers=2)  # the engine's start-up, then template clustering
     labels: list[Future[pa.Array]] = []
 
     def start_clustering(name: str, table: pa.Table) -> None:
-        # template clustering needs only complaints.csv: it starts while the other files are read
         if name == "complaints":
-            labels.append(clustering.submit(template_labels, table, config))
+            labels.append(helpers.submit(template_labels, table, config))
 
+    starting = helpers.submit(make_backend, engine, spark_master=spark_master, arrow_views=True)
     try:
-        tables = read_input(directory, on_read=start_clustering)
-        backend = make_backend(engine, spark_master=spark_master, arrow_views=True)
-        try:
-            rows = run(backend, tables, config, progress, labels[0] if labels else None)
-            return rescore(rows, config, backend.name), rows
-        finally:
-            backend.close()
+        reading = Reading(directory, on_read=start_clustering)
+        queried = InputTables({name: reading.table(name) for name in QUERIED})
+        backend = starting.result()
+        rows, rings = run_scored(backend, queried, config, progress, labels[0] if labels else None)
+        reading.all()  # raises if borrowers.csv (or any file) is bad: no document, nothing written
+        return document(backend.name, config, rings), rows
     finally:
-        clustering.shutdown(wait=False, cancel_futures=True)
+        helpers.shutdown(wait=False, cancel_futures=True)
+        if starting.exception() is None:
+            starting.result().close()
 
 
 def to_json(doc: dict[str, Any]) -> str:
