@@ -78,6 +78,20 @@ def test_bad_cells_are_named(small_copy: Path, file: str, old: str, new: str, li
     assert (caught.value.file, caught.value.line, caught.value.column) == (file, line, column)
 
 
+def test_duplicate_complaint_id_is_named_and_nothing_is_written(small_copy: Path, tmp_path: Path) -> None:
+    # evidence cites complaints by complaint_id, so one id on two complaints would be ambiguous
+    _replace(small_copy / "complaints.csv", "C004,B004,L02", " C002 ,B004,L02")  # trimmed like any id
+    with pytest.raises(InputError) as caught:
+        read_input(small_copy)
+    assert (caught.value.file, caught.value.line, caught.value.column) == ("complaints.csv", 5, "complaint_id")
+    assert caught.value.problem == "duplicate complaint_id 'C002' (first on line 3)"
+    out = tmp_path / "rings.json"
+    result = CliRunner().invoke(build_cli(), ["intel", "detect", "--input", str(small_copy), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "complaints.csv, line 5, column complaint_id" in result.output
+    assert not out.exists()
+
+
 def test_line_numbers_count_quoted_newlines(small_copy: Path) -> None:
     _replace(small_copy / "complaints.csv", '"我的当事人于2024年', '"我的当事人\n于2024年')
     _replace(small_copy / "complaints.csv", "C011,B011,L01,2025-05-15T10:00:00+08:00", "C011,B011,L01,someday")

@@ -31,12 +31,14 @@ class Column:
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One input file; ``id_column`` names the column used as evidence ``row_id`` (else the line number)."""
+    """One input file; ``id_column`` names the column used as evidence ``row_id`` (else the line number);
+    ``unique_id``: each value of it names one row (evidence cites it), so a repeated one is an error."""
 
     name: str
     required: bool
     columns: tuple[Column, ...]
     id_column: str | None
+    unique_id: bool = False
 
 
 FILES: tuple[FileSpec, ...] = (
@@ -66,6 +68,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("text", "text"),
         ),
         "complaint_id",
+        unique_id=True,
     ),
     FileSpec(
         "phone_changes.csv",

@@ -131,6 +131,19 @@ def _column(path: Path, table: pa.Table, column: Column) -> pa.Array:
     raise InputError(path.name, _line_of(path, index), column.name, f"{problem}: {value!r}")
 
 
+def _check_unique(path: Path, column: str, ids: pa.Array) -> None:
+    """Raise on the first row repeating an earlier row's id (one hash pass when all are distinct)."""
+    codes = ids.dictionary_encode()
+    if len(codes.dictionary) == len(ids):
+        return
+    indices = np.asarray(codes.indices)
+    first = np.full(len(codes.dictionary), len(ids), dtype=np.int64)
+    np.minimum.at(first, indices, np.arange(len(ids)))
+    repeat = int(np.flatnonzero(first[indices] != np.arange(len(ids)))[0])
+    line, earlier = _line_of(path, repeat), _line_of(path, int(first[indices[repeat]]))
+    raise InputError(path.name, line, column, f"duplicate {column} {ids[repeat].as_py()!r} (first on line {earlier})")
+
+
 def _empty(spec: FileSpec) -> pa.Table:
     fields = [pa.field("row_id", pa.string())] + [
         pa.field(c.name, pa.int64() if c.kind == "timestamp" else pa.string()) for c in spec.columns
@@ -147,6 +160,8 @@ def read_file(path: Path, spec: FileSpec) -> pa.Table:
     arrays = {c.name: _column(path, table, c) for c in spec.columns}
     if spec.id_column is not None:
         row_ids = arrays[spec.id_column]
+        if spec.unique_id:
+            _check_unique(path, spec.id_column, row_ids)
     else:
         row_ids = pc.cast(pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64)), pa.string())
     return pa.table({"row_id": row_ids, **arrays})
