@@ -219,6 +219,13 @@ def test_a_confirmed_ring_holds_with_the_reason_until_it_is_dismissed(
     assert client.post("/login", data=login, follow_redirects=False).status_code == 303
     page = client.get("/privacy/subjects", params={"ref": SUBJECT})
     assert page.status_code == 200 and 'id="held-copies"' in page.text and "Criminal Procedure Law" in page.text
+    # the ring's page, API detail and evidence report name the held erasure and its reason
+    [shown] = client.get(f"/v1/intel/rings/{ring_a}", headers=analyst).json()["erasure_holds"]
+    assert (shown["borrower_id"], shown["reason"]) == (SUBJECT, hold["reason"])
+    ring_page = client.get(f"/intel/rings/{ring_a}").text
+    assert 'id="erasure-holds"' in ring_page and "storage and security only" in ring_page
+    report_page = client.get(f"/intel/rings/{ring_a}/report.html").text
+    assert 'id="erasure-holds"' in report_page and "Criminal Procedure Law" in report_page
     # dismissing the ring applies the held erasure
     r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst)
     assert r.status_code == 200
@@ -226,6 +233,7 @@ def test_a_confirmed_ring_holds_with_the_reason_until_it_is_dismissed(
     assert {e["value"] for e in _items(after, SUBJECT)} == {REDACTED}
     assert not any(s in json.dumps(after, ensure_ascii=False) for s in _only_theirs(before, SUBJECT))
     assert rights(container).access_report(tenant_a.users[Role.COMPLIANCE], SUBJECT)["held_copies"] == []
+    assert client.get(f"/v1/intel/rings/{ring_a}", headers=analyst).json()["erasure_holds"] == []
     [redacted_event] = _events(container, tenant_a.institution_id, "intel.evidence.redacted")
     assert redacted_event["subject_ref"] == SUBJECT and "released_hold" in json.loads(redacted_event["detail"])
 

@@ -80,11 +80,18 @@ class RingSummary(BaseModel):
     changed_since_decision: bool = Field(False, description="open again because the ring grew since its decision")
 
 
+class ErasureHoldOut(BaseModel):
+    borrower_id: str = Field(description="pseudonymous id of the erased borrower whose evidence is held")
+    reason: str = Field(description="the legal reason the evidence is kept (storage and security only)")
+    held_at: datetime
+
+
 class RingDetail(RingSummary):
     borrowers: list[str]
     indicators: list[IndicatorOut]
     signals_detail: list[SignalOut]
     decisions: list[DecisionOut]
+    erasure_holds: list[ErasureHoldOut] = Field(description="erasures held while the ring is confirmed")
     masked: bool = Field(description="evidence values are masked (the caller does not investigate fraud)")
 
 

@@ -31,7 +31,7 @@ from lendguard.intel.evidence_model import (
 )
 from lendguard.intel.redaction_model import REDACTED
 from lendguard.intel.scoring_model import Ring, ring_view
-from lendguard.intel.store import IntelRepository
+from lendguard.intel.store import IntelRepository, open_erasure_holds
 from lendguard.intel.view_model import indicator_edges
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
@@ -204,10 +204,7 @@ class IntelService:
         """
         require(principal, *READERS)
         with self.engine.begin() as conn:
-            repo = IntelRepository(conn)
-            row = repo.ring(principal.institution_id, ring_id)
-            decisions = repo.decisions(principal.institution_id, ring_id)
-            detail = self._governed(_detail(row, decisions), principal)
+            detail = self._governed(_read_detail(conn, principal.institution_id, ring_id), principal)
             self._audit_evidence(conn, principal, "read", ring_id, detail)
         return detail
 
@@ -225,12 +222,10 @@ class IntelService:
                 principal.institution_id, ring_id, status, note.strip(), principal.user_id, principal.username, now
             )
             self._audit(conn, principal, f"intel.ring.{status}", ring_id, {"note_sha256": note_digest(note.strip())})
-            row = repo.ring(principal.institution_id, ring_id)
             if status == "dismissed":  # erasures held while the ring was confirmed now apply (intel/erasure.py)
-                apply_held_erasures(conn, self.audit, principal.institution_id, row, principal.username, now)
                 row = repo.ring(principal.institution_id, ring_id)
-            decisions = repo.decisions(principal.institution_id, ring_id)
-            detail = self._governed(_detail(row, decisions), principal)
+                apply_held_erasures(conn, self.audit, principal.institution_id, row, principal.username, now)
+            detail = self._governed(_read_detail(conn, principal.institution_id, ring_id), principal)
             self._audit_evidence(conn, principal, "read", ring_id, detail)
         return detail
 
@@ -239,12 +234,10 @@ class IntelService:
         require(principal, *READERS)
         now = self.clock.now()
         with self.engine.begin() as conn:
-            repo = IntelRepository(conn)
-            row = repo.ring(principal.institution_id, ring_id)
-            if row["status"] != "confirmed":
-                raise Conflict(f"ring {ring_id} is {row['status']}; only confirmed rings are exported")
-            decisions = repo.decisions(principal.institution_id, ring_id)
-            detail = self._governed(_detail(row, decisions), principal)
+            detail = _read_detail(conn, principal.institution_id, ring_id)
+            if detail["status"] != "confirmed":
+                raise Conflict(f"ring {ring_id} is {detail['status']}; only confirmed rings are exported")
+            detail = self._governed(detail, principal)
             self._audit_evidence(conn, principal, "exported", ring_id, detail)
         records = sorted(
             ({**item, "signal": signal["name"]} for signal in detail["signals"] for item in signal["evidence"]),
@@ -357,7 +350,18 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _detail(row: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[str, Any]:
+def _read_detail(conn: Connection, institution_id: int, ring_id: int) -> dict[str, Any]:
+    """One ring of the institution with its decisions and the erasures it holds, unmasked."""
+    repo = IntelRepository(conn)
+    row = repo.ring(institution_id, ring_id)
+    holds = [
+        {"borrower_id": h["subject_ref"], "reason": h["reason"], "held_at": h["held_at"]}
+        for h in open_erasure_holds(conn, institution_id, ring_id=ring_id)
+    ]
+    return _detail(row, repo.decisions(institution_id, ring_id), holds)
+
+
+def _detail(row: dict[str, Any], decisions: list[dict[str, Any]], holds: list[dict[str, Any]]) -> dict[str, Any]:
     doc = row["document"]
     return {
         **_summary(row),
@@ -376,4 +380,6 @@ def _detail(row: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[str, A
             }
             for d in decisions
         ],
+        # erased borrowers whose evidence this confirmed ring keeps, for storage and security only
+        "erasure_holds": holds,
     }
