@@ -234,6 +234,9 @@ def test_a_run_stores_an_erased_borrowers_evidence_redacted(
     ]
     assert run["erased_redacted"] == len(mine)
     assert f"erased borrowers: {len(mine)} evidence items redacted, 0 held" in capsys.readouterr().err
+    login = {"username": tenant_a.users[Role.ANALYST].username, "password": TEST_PASSWORD}
+    assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+    assert f"{len(mine)} items of erased borrowers redacted" in client.get("/intel").text
     [summary] = [
         e for e in _actions(container, tenant_a, "intel.detection.stored") if e["object_id"] == str(second["run_id"])
     ]
