@@ -10,8 +10,15 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lendguard.intel.job import _code_points
-from lendguard.intel.template_model import TemplateParams, as_codes, cluster_texts, fold_codes, normalise_text
+from lendguard.intel.job import _code_points, fold_texts
+from lendguard.intel.template_model import (
+    TemplateParams,
+    _fold_table,
+    as_codes,
+    cluster_texts,
+    fold_codes,
+    normalise_text,
+)
 
 BASE = (
     "本人{}因疫情失业无力偿还，贵司催收人员多次暴力催收，现要求立即停止一切催收并减免全部罚息，否则将向银保监会投诉。"
@@ -63,3 +70,37 @@ def test_code_point_filter_equals_the_reference_everywhere(texts: list[str]) -> 
     assert [c.tobytes().decode("utf-32-le", errors="surrogatepass") for c in folded] == [
         normalise_text(t) for t in texts
     ]
+
+
+# Code points that fold alone (ASCII, ideographs, CJK and full-width punctuation) mixed with ones that
+# need the whole text normalised: composed and combining letters, ligatures, final sigma, Hangul jamo,
+# CJK tone marks, letters above the BMP.
+_PIECES = [*"Ab z09,.!@ 本人张三贵司，。！（）：“”…ＡＢ１２－〇〸", "e\u0301", "\u0301", "é", "ﬁ"]
+_PIECES += ["\u1100\u1161", "\u302a", "𝐀", "İ", "㈱", "\u3000"]
+_MIXED = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_MIXED, min_size=1, max_size=8))
+def test_table_folding_equals_the_reference(texts: list[str]) -> None:
+    # texts of code points that fold alone go by the table, the others by Arrow; the order is kept
+    codes, lengths = fold_texts(pa.array(texts, type=pa.string()))
+    folded = np.split(codes, np.cumsum(lengths)[:-1])
+    assert [c.tobytes().decode("utf-32-le") for c in folded] == [normalise_text(t) for t in texts]
+
+
+def test_code_points_of_the_table_fold_alone() -> None:
+    # what makes table folding exact: no code point of the table (nor of its NFKC form) is a combining
+    # mark or the second half of a canonical composition, so no neighbour changes how it folds
+    seconds = set()
+    for c in range(0x110000):
+        parts = unicodedata.decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    seconds.update(range(0x1161, 0x1176))  # Hangul vowels and trailing consonants compose algorithmically
+    seconds.update(range(0x11A8, 0x11C3))
+    for c in np.flatnonzero(_fold_table() >= 0).tolist():
+        for part in unicodedata.normalize("NFKC", chr(c)):
+            assert unicodedata.combining(part) == 0, hex(c)
+            assert ord(part) not in seconds, hex(c)
+        assert len(chr(c).lower()) == 1, hex(c)  # no case mapping to several letters

@@ -25,7 +25,7 @@ from lendguard.intel.config_model import DetectionConfig
 from lendguard.intel.graph_model import components
 from lendguard.intel.ingest import InputTables
 from lendguard.intel.scoring_model import Ring, RingRows, document, finish_ring, prepare_ring, score_ring
-from lendguard.intel.template_model import cluster_codes, fold_codes
+from lendguard.intel.template_model import cluster_codes, fold_codes, fold_simple, merge_folded
 
 Progress = Callable[[str], None]
 
@@ -142,16 +142,24 @@ def _code_points(values: pa.Array) -> tuple[npt.NDArray[np.uint32], npt.NDArray[
     return codes, np.asarray(pc.utf8_length(values), dtype=np.int64)
 
 
-def template_labels(complaints: pa.Table, config: DetectionConfig) -> pa.Array:
-    """Per complaint, the complaint id heading its text's near-duplicate cluster (null: no twin).
+def fold_texts(texts: pa.Array) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """Texts folded as :func:`~lendguard.intel.template_model.normalise_text` does, as code points.
 
-    Texts are folded as :func:`~lendguard.intel.template_model.normalise_text` does: NFKC and lower
-    case with Arrow compute (utf8proc, in C++), then letters and digits kept by a code-point table.
+    By a table of code points when every code point of a text folds on its own (nearly every complaint;
+    see :func:`~lendguard.intel.template_model.fold_simple`), else NFKC and lower case with Arrow compute
+    (utf8proc, in C++), then letters and digits kept.
     """
+    simple, other = fold_simple(*_code_points(texts))
+    if not other.any():
+        return simple
+    lowered = pc.utf8_lower(pc.utf8_normalize(texts.filter(pa.array(other)), form="NFKC"))
+    return merge_folded(simple, fold_codes(*_code_points(lowered)), other)
+
+
+def template_labels(complaints: pa.Table, config: DetectionConfig) -> pa.Array:
+    """Per complaint, the complaint id heading its text's near-duplicate cluster (null: no twin)."""
     texts = pc.fill_null(complaints.column("text"), "").combine_chunks()
-    lowered = pc.utf8_lower(pc.utf8_normalize(texts, form="NFKC"))
-    codes, lengths = fold_codes(*_code_points(lowered))
-    labels = cluster_codes(codes, lengths, config.template, _factorize)
+    labels = cluster_codes(*fold_texts(texts), config.template, _factorize)
     heads = complaints.column("row_id").take(pa.array(np.maximum(labels, 0)))
     return pc.if_else(pa.array(labels >= 0), heads, pa.scalar(None, pa.string()))
 
