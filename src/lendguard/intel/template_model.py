@@ -173,12 +173,18 @@ def fold_simple(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -
     else:  # code points above the BMP never fold on their own
         bmp = codes < 0x10000
         mapped = np.where(bmp, _fold_table()[np.where(bmp, codes, 0)], -1)
-    before = np.concatenate(([0], np.cumsum(mapped < 0, dtype=np.int64)))
     ends = np.cumsum(lengths, dtype=np.int64)
-    other = (before[ends] - before[ends - lengths]) > 0
-    keep = (mapped > 0) & ~np.repeat(other, lengths)
-    kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    return (mapped[keep].astype(np.uint32), kept[ends] - kept[ends - lengths]), other
+
+    def per_text(positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """How many of ``positions`` (sorted) fall in each text."""
+        return np.bincount(np.searchsorted(ends, positions, side="right"), minlength=len(lengths))[: len(lengths)]
+
+    other = per_text(np.flatnonzero(mapped < 0)) > 0  # usually none
+    keep = mapped > 0
+    if other.any():
+        keep &= ~np.repeat(other, lengths)
+    dropped = per_text(np.flatnonzero(~keep))  # spaces and punctuation: a small share of a text
+    return (mapped[keep].astype(np.uint32), lengths - dropped), other
 
 
 def merge_folded(simple: Codes, others: Codes, other: npt.NDArray[np.bool_]) -> Codes:
