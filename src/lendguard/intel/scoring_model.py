@@ -69,7 +69,7 @@ class RingRows:
 
 @dataclass
 class Signal:
-    """A fired signal: its contribution to the score and the rows behind it."""
+    """A fired signal: its contribution to the score and the rows behind it (sorted, distinct)."""
 
     name: str
     weight: float
@@ -77,7 +77,7 @@ class Signal:
     evidence: list[Evidence]
 
     def as_dict(self) -> dict[str, Any]:
-        evidence = [{"file": f, "row_id": r, "field": c, "value": v} for f, r, c, v, _b in sorted(self.evidence)]
+        evidence = [{"file": f, "row_id": r, "field": c, "value": v} for f, r, c, v, _b in self.evidence]
         return {"name": self.name, "weight": self.weight, "evidence": evidence}
 
 
@@ -181,7 +181,8 @@ def _takeover(rows: RingRows) -> tuple[set[str], list[Evidence], set[tuple[str, 
     evidence: list[Evidence] = []
     used: set[tuple[str, str]] = set()
     for borrower, kind, value, file, row, fld in rows.links:
-        if file != "complaints.csv" and len(holders[(kind, value)] - {borrower}) >= 1:
+        holders_of_value = holders[(kind, value)]
+        if file != "complaints.csv" and len(holders_of_value) > (borrower in holders_of_value):  # someone else
             covered.add(borrower)
             used.add((kind, value))
             evidence.append(_evidence(Evidence, (file, row, fld, value, borrower)))
