@@ -1,8 +1,9 @@
 """The gateway's fast path: the common case of a query, with few statements and short locks.
 
-Reads that take no lock, then one short write transaction that charges with a conditional UPDATE (on
-PostgreSQL the whole write is one statement). Anything that refuses or races rolls it back and leaves
-the query to the locked path (``locked_path``), which decides again and logs the reason.
+Reads that take no lock, then one short write that charges with a conditional UPDATE (on SQLite a
+transaction in the writer queue; on PostgreSQL one all-or-nothing statement in autocommit). Anything
+that refuses or races changes nothing and leaves the query to the locked path (``locked_path``),
+which decides again and logs the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from lendguard.gateway.locked_path import LockedPath, answered
 from lendguard.gateway.model import AuthorisationState, Claims, Contract, QueryRequest, price_for, window_starts
 from lendguard.gateway.outbox import AuditOutbox
 from lendguard.gateway.outcomes import QueryResult
+from lendguard.gateway.sqlite_charge import charge_and_record_sqlite
 from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.model import Principal
 
@@ -44,22 +46,28 @@ class FastPath(LockedPath):
         """The common case with few statements and short locks; None when anything refuses or races.
 
         The checks that need no lock read first: on SQLite in a read transaction of their own (a WAL
-        snapshot that takes no write lock), on PostgreSQL at the start of the one transaction (reads
-        lock nothing there). The writes then charge with one conditional UPDATE that re-checks
-        suspension, balance, rate windows and tier, count the use (conditional: the authorisation's
-        existence, revocation and remaining uses are decided here, not by a prior read), insert the
-        query line (nothing when the idempotency key is taken) and write the ledger and audit lines.
-        Anything unexpected rolls all of it back and returns None: the caller then runs the locked
-        path, which decides again and logs the refusal with its reason.
+        snapshot that takes no write lock), on PostgreSQL in autocommit (reads lock nothing, and under
+        READ COMMITTED each statement has its own snapshot inside a transaction too). The write then
+        charges with one conditional UPDATE that re-checks suspension, balance, rate windows and tier,
+        counts the use (conditional: the authorisation's existence, revocation and remaining uses are
+        decided here, not by a prior read), inserts the query line (nothing when the idempotency key
+        is taken) and writes the ledger and audit lines. Anything unexpected changes nothing and
+        returns None: the caller then runs the locked path, which decides again and logs the refusal
+        with its reason.
         """
         now = self.clock.now()
         try:
             if self._read_apart:
                 with self.engine.connect() as conn, conn.execution_options(read_only=True).begin():
                     ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                # A connection is taken only once in the writer queue: one held while queuing would
+                # starve the pool (the queue's holder may need another one on the locked path).
                 with self._writers, self.engine.begin() as conn:
                     return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
-            with self.engine.begin() as conn:
+            # PostgreSQL: autocommit, each read on its own and the write one all-or-nothing statement
+            # (no BEGIN and COMMIT round trips; the reads lock nothing in a transaction either).
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
                 ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
                 result = self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
         except _TakeLockedPath:
@@ -112,25 +120,17 @@ class FastPath(LockedPath):
         line.update(outcome="answered", reason=None, price_fen=price_fen, tier=ready.tier_label, response=ready.answer)
         topup, windows = int(client["topup_total_fen"]), window_starts(now)
         limits = (ready.contract.rate_per_second, ready.contract.rate_per_day)
+        record = {**line, "institution_id": bureau_id}
         if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
             event = asdict(self._query_event(principal, client, line))
-            balance = repo.charge_and_record_pg(
-                {**line, "institution_id": bureau_id}, event, topup_total_fen=topup, windows=windows, limits=limits
-            )
-            if balance is None:
-                raise _TakeLockedPath
-            balance_after = balance
-        else:
-            balance = repo.charge_within_limits(
-                bureau_id, int(client["id"]), price_fen, topup_total_fen=topup, windows=windows, limits=limits
-            )
-            if balance is None or not repo.use_authorisation(bureau_id, claims.authorisation_id):
-                raise _TakeLockedPath
-            if not repo.add_query_once(bureau_id, line):
-                raise _TakeLockedPath  # a retry: the locked path replays the first outcome
-            balance_after = balance
-            self._ledger_and_audit(conn, principal, client, line, balance_after, now)
-        return answered(line["ref"], client, request, price_fen, balance_after, ready.answer)
+            balance = repo.charge_and_record_pg(record, event, topup_total_fen=topup, windows=windows, limits=limits)
+        else:  # SQLite: four plain statements inside the writer queue, then the audit entry below
+            balance = charge_and_record_sqlite(conn, record, topup_total_fen=topup, windows=windows, limits=limits)
+        if balance is None:
+            raise _TakeLockedPath  # refused, raced or a retry: the locked path decides and logs it
+        if self._read_apart:
+            self.audit.append(conn, bureau_id, self._query_event(principal, client, line), now)
+        return answered(line["ref"], client, request, price_fen, balance, ready.answer)
 
 
 @dataclass(frozen=True)

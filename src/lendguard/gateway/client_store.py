@@ -32,42 +32,14 @@ CHARGE = (
         day_count=_P("w_day_count"),
     )
 )
-# The fast path's charge: one conditional UPDATE decides suspension, balance, rate window and tier
-# together (``rate_allows`` in SQL: a window that started at another second or day counts from 0) and
-# returns the new balance; no row means "take the locked path, which names the reason". SET
-# expressions see the old row on both databases. ``topup`` pins the tier the price was read for.
-_SECOND = _P("second", type_=UTC_TS)
-_DAY = _P("day", type_=UTC_TS)
-CHARGE_WITHIN_LIMITS = (
-    clients.update()
-    .where(
-        clients.c.institution_id == _P("inst"),
-        clients.c.id == _P("cid"),
-        clients.c.status == "active",
-        clients.c.balance_fen >= _P("price"),
-        clients.c.topup_total_fen == _P("topup"),
-        sa.or_(
-            clients.c.second_start.is_(None),
-            clients.c.second_start != _SECOND,
-            clients.c.second_count < _P("per_second"),
-        ),
-        sa.or_(clients.c.day_start.is_(None), clients.c.day_start != _DAY, clients.c.day_count < _P("per_day")),
-    )
-    .values(
-        balance_fen=clients.c.balance_fen - _P("price"),
-        second_count=sa.case((clients.c.second_start == _SECOND, clients.c.second_count + 1), else_=1),
-        second_start=_SECOND,
-        day_count=sa.case((clients.c.day_start == _DAY, clients.c.day_count + 1), else_=1),
-        day_start=_DAY,
-    )
-    .returning(clients.c.balance_fen)
-)
-# PostgreSQL: the fast path's whole write in one round trip, so the client's row — locked by the
-# first UPDATE until commit, and shared by all of the client's queries — is held for one statement
-# and the commit. Each step runs only if the one before changed a row (the charge, then the use,
-# then the query line, whose idempotency key may be taken), in the lock order of the locked path:
-# client row, authorisation, idempotency key. Returns the new balance (NULL: not charged) and
-# whether the query line went in; anything short of both means "roll back, take the locked path".
+# PostgreSQL: the fast path's whole write in one statement, run on its own (autocommit: no BEGIN and
+# COMMIT round trips), so the client's row — locked by the first UPDATE, and shared by all of the
+# client's queries — is held for that one statement. Each step runs only if the one before changed a
+# row (the charge, then the use, then the query line, whose idempotency key may be taken), in the lock
+# order of the locked path: client row, authorisation, idempotency key. All or nothing: not charged
+# returns NULL having changed nothing; charged but not recorded (the authorisation used up or revoked,
+# or the key taken, since they were read) fails the whole statement with CHARGED_NOT_RECORDED, which
+# undoes the charge — the caller then takes the locked path, which decides again and logs the reason.
 PG_CHARGE_AND_RECORD = sa.text(
     """
 WITH c AS (
@@ -107,9 +79,15 @@ WITH c AS (
     SELECT CAST(:inst AS INTEGER), CAST(:at AS TIMESTAMPTZ), CAST(:event AS JSONB)
     WHERE EXISTS (SELECT 1 FROM q)
 )
-SELECT (SELECT balance_fen FROM c) AS balance_fen, EXISTS (SELECT 1 FROM q) AS recorded
+SELECT CASE
+    WHEN EXISTS (SELECT 1 FROM q) THEN (SELECT balance_fen FROM c)
+    WHEN NOT EXISTS (SELECT 1 FROM c) THEN NULL
+    ELSE CAST((SELECT CAST(:abort AS VARCHAR) FROM c) AS BIGINT)
+END AS balance_fen
 """
 )
+# The text that fails PG_CHARGE_AND_RECORD's cast when a charge could not be recorded (not a number).
+CHARGED_NOT_RECORDED = "gateway: charged but not recorded, statement undone"
 INSERT_LEDGER = ledger.insert()
 
 
@@ -168,32 +146,6 @@ class ClientStore:
         }
         return self.conn.execute(CHARGE, params).rowcount == 1
 
-    def charge_within_limits(
-        self,
-        institution_id: int,
-        client_id: int,
-        price_fen: int,
-        *,
-        topup_total_fen: int,
-        windows: tuple[datetime, datetime],
-        limits: tuple[int, int],
-    ) -> int | None:
-        """Debit and count one query if the client is active, the balance covers ``price_fen``, the
-        rate windows starting at ``windows`` have room under ``limits`` (per second, per day) and the
-        top-ups still total ``topup_total_fen``; return the new balance, or None (nothing changed)."""
-        params = {
-            "inst": institution_id,
-            "cid": client_id,
-            "price": price_fen,
-            "topup": topup_total_fen,
-            "second": windows[0],
-            "day": windows[1],
-            "per_second": limits[0],
-            "per_day": limits[1],
-        }
-        row = self.conn.execute(CHARGE_WITHIN_LIMITS, params).first()
-        return None if row is None else int(row[0])
-
     def charge_and_record_pg(
         self,
         line: Mapping[str, Any],
@@ -203,9 +155,11 @@ class ClientStore:
         windows: tuple[datetime, datetime],
         limits: tuple[int, int],
     ) -> int | None:
-        """PostgreSQL, one round trip: charge (as :meth:`charge_within_limits`), count the use, insert
+        """PostgreSQL, one statement that changes all or nothing: charge (if the client is active, the
+        balance covers the price, the rate windows starting at ``windows`` have room under ``limits``
+        (per second, per day) and the top-ups still total ``topup_total_fen``), count the use, insert
         the query ``line``, its ledger line and its audit ``event`` into the outbox. Returns the new
-        balance, or None when any step did not happen (the caller must roll back)."""
+        balance, or None when nothing was done (run it on an autocommit connection, or roll back)."""
         params = {
             "inst": line["institution_id"],
             "cid": line["client_id"],
@@ -226,9 +180,15 @@ class ClientStore:
             "tier": line["tier"],
             "response": json.dumps(line["response"]),
             "event": json.dumps(dict(event)),
+            "abort": CHARGED_NOT_RECORDED,
         }
-        row = self.conn.execute(PG_CHARGE_AND_RECORD, params).one()
-        return int(row.balance_fen) if row.balance_fen is not None and row.recorded else None
+        try:
+            balance = self.conn.execute(PG_CHARGE_AND_RECORD, params).scalar_one()
+        except sa.exc.DataError as exc:
+            if CHARGED_NOT_RECORDED not in str(exc.orig):
+                raise
+            return None
+        return None if balance is None else int(balance)
 
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
         """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""

@@ -60,5 +60,4 @@ class AuditOutbox:
             events = [AuditEvent(**row["event"]) for row in rows]
             times = [aware(row["at"]) or row["at"] for row in rows]
             self.audit.append_many(conn, institution_id, events, times)
-            repo.delete_outbox([int(row["id"]) for row in rows])
         return len(rows)

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from lendguard.gateway.tables import audit_outbox, authorisations, queries, row_dict
@@ -33,22 +32,22 @@ UNUSE_AUTHORISATION = (
     .values(uses=authorisations.c.uses - 1)
 )
 INSERT_QUERY = queries.insert()
-# A query line whose idempotency key is already taken inserts nothing (the unique constraint decides,
-# waiting on PostgreSQL for a concurrent holder of the key to commit) instead of a prior SELECT.
-# RETURNING tells whether a row went in (rowcount is -1 under PostgreSQL's implicit RETURNING).
-INSERT_QUERY_ONCE = {
-    "sqlite": sqlite.insert(queries).on_conflict_do_nothing().returning(queries.c.id),
-    "postgresql": postgresql.insert(queries).on_conflict_do_nothing().returning(queries.c.id),
-}
 INSERT_OUTBOX = audit_outbox.insert()
-OUTBOX_OF = (
-    audit_outbox.select()
-    .where(audit_outbox.c.institution_id == _P("inst"))
-    .order_by(audit_outbox.c.id)
-    .with_for_update()
+# Takes the bureau's queued events in one round trip: the subquery locks them in id order (so two
+# drainers queue on the first row instead of deadlocking; the second then skips what the first
+# deleted), the DELETE removes them and returns them (RETURNING keeps no order: sorted by the caller).
+TAKE_OUTBOX = (
+    audit_outbox.delete()
+    .where(
+        audit_outbox.c.id.in_(
+            sa.select(audit_outbox.c.id)
+            .where(audit_outbox.c.institution_id == _P("inst"))
+            .order_by(audit_outbox.c.id)
+            .with_for_update()
+        )
+    )
+    .returning(audit_outbox.c.id, audit_outbox.c.at, audit_outbox.c.event)
 )
-
-DELETE_OUTBOX = audit_outbox.delete().where(audit_outbox.c.id.in_(_P("ids", expanding=True)))
 
 
 class QueryStore:
@@ -97,22 +96,15 @@ class QueryStore:
     def add_query(self, institution_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(INSERT_QUERY, {**values, "institution_id": institution_id})
 
-    def add_query_once(self, institution_id: int, values: Mapping[str, Any]) -> bool:
-        """Insert a query line unless its idempotency key is taken; True when inserted."""
-        statement = INSERT_QUERY_ONCE[self.conn.dialect.name]
-        return self.conn.execute(statement, {**values, "institution_id": institution_id}).first() is not None
-
     def add_outbox(self, institution_id: int, at: datetime, event: Mapping[str, Any]) -> None:
         """Queue one audit event for the bureau's chain (same transaction as the change it records)."""
         self.conn.execute(INSERT_OUTBOX, {"institution_id": institution_id, "at": at, "event": dict(event)})
 
     def take_outbox(self, institution_id: int) -> list[dict[str, Any]]:
-        """The bureau's queued audit events, oldest first, locked (a concurrent drainer waits, then
-        skips what this one deleted)."""
-        return [row_dict(r) for r in self.conn.execute(OUTBOX_OF, {"inst": institution_id})]
-
-    def delete_outbox(self, ids: list[int]) -> None:
-        self.conn.execute(DELETE_OUTBOX, {"ids": ids})
+        """Remove and return the bureau's queued audit events, oldest first (gone for good only when
+        the caller's transaction commits: a drain that fails leaves them queued)."""
+        rows = [row_dict(r) for r in self.conn.execute(TAKE_OUTBOX, {"inst": institution_id})]
+        return sorted(rows, key=lambda row: int(row["id"]))
 
     def add_queries(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         batch = [{**r, "institution_id": institution_id} for r in rows]

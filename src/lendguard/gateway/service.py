@@ -3,9 +3,10 @@
 The charge, the use count, the query log, the ledger and the audit entry of a query commit together
 or not at all, and every debit is a conditional UPDATE (``balance_fen >= price``): so a query is
 billed exactly once, never when refused, and a balance never goes negative. The common case takes a
-fast path (reads in a read transaction, then one short write transaction); refusals, idempotent
-replays and lost races take the locked path, one transaction holding the client's row (``FOR
-UPDATE`` on PostgreSQL; on SQLite the gateway's writer queue and ``BEGIN IMMEDIATE``).
+fast path (lock-free reads, then one short write: a transaction on SQLite, one all-or-nothing
+statement on PostgreSQL); refusals, idempotent replays and lost races take the locked path, one
+transaction holding the client's row (``FOR UPDATE`` on PostgreSQL; on SQLite the gateway's writer
+queue and ``BEGIN IMMEDIATE``).
 
 This module is the facade (the service and its ``query`` use case); the fast path is in
 ``answer_fast``, the locked path in ``locked_path``, what a query returns in ``outcomes``.
@@ -50,7 +51,7 @@ class GatewayService(FastPath):
         # SQLite has one writer at a time: queue the gateway's writers (threads and worker processes)
         # without its sleeping busy handler. PostgreSQL queues on the client's row lock.
         self._writers = writer_queue(engine)
-        # SQLite reads outside the writer queue (WAL snapshot); PostgreSQL reads in the one transaction.
+        # SQLite reads outside the writer queue (WAL snapshot); PostgreSQL reads in autocommit.
         self._read_apart = engine.dialect.name == "sqlite"
         # PostgreSQL: the fast path's audit events go through the outbox (the chain head's row lock
         # would serialise the bureau's queries); SQLite's writers are serialised anyway.
