@@ -61,13 +61,24 @@ HAVING COUNT(DISTINCT l.borrower_id) >= {min_borrowers} AND COUNT(DISTINCT l.val
    AND COUNT(DISTINCT l.borrower_id) <= {max_holders}
 """
 
+# Each link that ties borrowers together or supports the segment signal, marked once: to a shared
+# indicator (shared = 1), in a number block (block), in a virtual-operator segment (virtual_prefix).
+# Indicators and blocks are unique, so the left joins never repeat a link.
+MARKED = """
+SELECT l.borrower_id, l.kind, l.value, l.file, l.row_id, l.field,
+       CASE WHEN i.value IS NULL THEN 0 ELSE 1 END AS shared, s.prefix AS block,
+       CASE WHEN {mobile} AND substr(l.value, 1, 3) IN ({virtual}) THEN substr(l.value, 1, 3) END AS virtual_prefix
+FROM links l
+LEFT JOIN indicators i ON l.kind = i.kind AND l.value = i.value
+LEFT JOIN segments s ON {mobile} AND substr(l.value, 1, {prefix}) = s.prefix
+WHERE i.value IS NOT NULL OR s.prefix IS NOT NULL OR ({mobile} AND substr(l.value, 1, 3) IN ({virtual}))
+"""
+
 # UNION ALL: the parts cannot overlap (their kinds differ); edges only feed connected components
 EDGES = """
-SELECT DISTINCT l.borrower_id, l.kind, l.value FROM links l
-JOIN indicators i ON l.kind = i.kind AND l.value = i.value
+SELECT DISTINCT borrower_id, kind, value FROM marked WHERE shared = 1
 UNION ALL
-SELECT DISTINCT l.borrower_id, 'segment', substr(l.value, 1, {prefix}) FROM links l
-JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
+SELECT DISTINCT borrower_id, 'segment', block FROM marked WHERE block IS NOT NULL
 {template_edges}
 """
 
@@ -77,19 +88,17 @@ SELECT DISTINCT c.borrower_id, 'template', t.template FROM complaints c JOIN tem
 """
 
 LINK_ROWS = """
-SELECT m.ring_key, l.borrower_id, l.kind, l.value, l.file, l.row_id, l.field FROM links l
-JOIN members m ON l.borrower_id = m.borrower_id
-JOIN indicators i ON l.kind = i.kind AND l.value = i.value
+SELECT m.ring_key, k.borrower_id, k.kind, k.value, k.file, k.row_id, k.field FROM marked k
+JOIN members m ON k.borrower_id = m.borrower_id WHERE k.shared = 1
 """
 
-# UNION ALL: the two parts overlap only when segment_prefix is 3, and scoring takes evidence as a set
+# UNION ALL: a link in a block and in a virtual segment comes twice; scoring takes evidence as a set
 SEGMENT_ROWS = """
-SELECT m.ring_key, l.borrower_id, s.prefix, l.file, l.row_id, l.field, l.value FROM links l
-JOIN members m ON l.borrower_id = m.borrower_id
-JOIN segments s ON substr(l.value, 1, {prefix}) = s.prefix WHERE {mobile}
+SELECT m.ring_key, k.borrower_id, k.block, k.file, k.row_id, k.field, k.value FROM marked k
+JOIN members m ON k.borrower_id = m.borrower_id WHERE k.block IS NOT NULL
 UNION ALL
-SELECT m.ring_key, l.borrower_id, substr(l.value, 1, 3), l.file, l.row_id, l.field, l.value FROM links l
-JOIN members m ON l.borrower_id = m.borrower_id WHERE {mobile} AND substr(l.value, 1, 3) IN ({virtual})
+SELECT m.ring_key, k.borrower_id, k.virtual_prefix, k.file, k.row_id, k.field, k.value FROM marked k
+JOIN members m ON k.borrower_id = m.borrower_id WHERE k.virtual_prefix IS NOT NULL
 """
 
 THIRD_PARTY_ROWS = """
@@ -194,9 +203,8 @@ def candidate_rings(backend: Backend, config: DetectionConfig) -> list[list[str]
             max_holders=config.max_indicator_borrowers,
         ),
     )
-    edges_sql = EDGES.format(
-        prefix=prefix, mobile=MOBILE, template_edges=TEMPLATE_EDGES if config.link_templates else ""
-    )
+    backend.create("marked", MARKED.format(prefix=prefix, mobile=MOBILE, virtual=sql_list(config.virtual_segments)))
+    edges_sql = EDGES.format(template_edges=TEMPLATE_EDGES if config.link_templates else "")
     edges = [(str(b), f"{k}:{v}") for b, k, v in backend.rows(edges_sql)]
     groups = components((f"b:{b}", node) for b, node in edges)
     rings = [sorted(n[2:] for n in g if n.startswith("b:")) for g in groups]
@@ -212,23 +220,18 @@ def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig)
         }
     )
     backend.load("members", members)
-    fmt = {
-        "prefix": config.segment_prefix,
-        "mobile": MOBILE,
-        "virtual": sql_list(config.virtual_segments),
-        "window": config.sequence_days * 86400,
-    }
+    window = {"window": config.sequence_days * 86400}
     out = [RingRows(members=r) for r in rings]
     # every column is VARCHAR except the BIGINT timestamps, on both engines: rows are used as fetched
     for key, rows in _fetch(backend, LINK_ROWS).items():
         out[key].links = rows
-    for key, rows in _fetch(backend, SEGMENT_ROWS.format(**fmt)).items():
+    for key, rows in _fetch(backend, SEGMENT_ROWS).items():
         out[key].segments = rows
     for key, rows in _fetch(backend, THIRD_PARTY_ROWS).items():
         out[key].third_party = rows
     for key, rows in _fetch(backend, COMPLAINT_ROWS).items():
         out[key].complaints = rows
-    for key, rows in _fetch(backend, SEQUENCE_ROWS.format(**fmt)).items():
+    for key, rows in _fetch(backend, SEQUENCE_ROWS.format(**window)).items():
         out[key].sequences = rows
     return out
 
