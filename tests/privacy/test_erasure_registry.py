@@ -5,6 +5,7 @@ and the access report (both databases)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,13 +15,24 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection
 
+from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.bootstrap import Container
-from lendguard.platform.erasure import ErasureHold, ErasureOutcome, ErasureRegistry
+from lendguard.platform.erasure import (
+    BANK_CARD,
+    EMAIL,
+    ID_NUMBER,
+    PHONE,
+    ErasureHold,
+    ErasureOutcome,
+    ErasureRegistry,
+    ErasureSubject,
+)
 from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
 from lendguard.privacy.rights import RightsService
 from lendguard.privacy.wiring import rights
 from tests.conftest import TEST_PASSWORD, Tenant
+from tests.privacy.conftest import PERSON
 from tests.privacy.test_rights_api import add_loan, set_loan_paid
 
 REASON = "kept for a criminal investigation (PIPL art. 47 para. 2)"
@@ -34,16 +46,22 @@ class FakeEraser:
     fail: bool = False
     calls: list[tuple[int, str]] = field(default_factory=list)
     held: dict[tuple[int, str], ErasureHold] = field(default_factory=dict)
+    identifiers: list[dict[str, frozenset[str]]] = field(default_factory=list)
 
     def erase(
-        self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime
-    ) -> ErasureOutcome:
-        self.calls.append((institution_id, subject_ref))
-        if self.fail:
-            raise RuntimeError("eraser failed")
-        hold = ErasureHold(self.name, "thing", "7", REASON, now)
-        self.held[(institution_id, subject_ref)] = hold
-        return ErasureOutcome(self.name, redacted=2, held=(hold,))
+        self, conn: Connection, institution_id: int, subjects: Sequence[ErasureSubject], actor: str, now: datetime
+    ) -> list[ErasureOutcome]:
+        outcomes = []
+        for subject in subjects:
+            self.calls.append((institution_id, subject.ref))
+            self.identifiers.append(dict(subject.identifiers))
+            if self.fail:
+                raise RuntimeError("eraser failed")
+            hold = ErasureHold(self.name, "thing", "7", REASON, now)
+            self.held[(institution_id, subject.ref)] = hold
+            event = AuditEvent(actor, "fake.erasure_held", subject.ref, "thing", "7")
+            outcomes.append(ErasureOutcome(self.name, redacted=2, held=(hold,), events=(event,)))
+        return outcomes
 
     def holds(self, conn: Connection, institution_id: int, subject_ref: str) -> list[ErasureHold]:
         found = self.held.get((institution_id, subject_ref))
@@ -76,6 +94,34 @@ def test_honoured_deletion_runs_the_erasers_and_reports_their_holds(
     assert _wrapped_key(container, borrower) is None  # privacy's own copy is still shredded
     report = service.access_report(compliance, borrower)
     assert [(h["object_type"], h["object_id"], h["reason"]) for h in report["held_copies"]] == [("thing", "7", REASON)]
+
+
+def test_erasers_are_given_the_identifiers_being_shredded_which_are_recorded_nowhere(
+    container: Container, tenant_a: Tenant, borrower: str
+) -> None:
+    """The eraser sees the registered phone, e-mail, id and card numbers (designated contacts' phones are
+    not the subject's); its audit entries are appended after it ran, and no stored row or audit entry
+    holds the identifiers: only the subject's ref."""
+    eraser = FakeEraser()
+    _rights(container, eraser).request_deletion(tenant_a.users[Role.COMPLIANCE], borrower, "letter")
+    assert eraser.identifiers == [
+        {
+            PHONE: frozenset({PERSON["mobile"]}),
+            EMAIL: frozenset({PERSON["email"]}),
+            ID_NUMBER: frozenset({PERSON["id_number"]}),
+            BANK_CARD: frozenset({PERSON["bank_card"]}),
+        }
+    ]
+    assert PERSON["mobile"] not in repr(ErasureSubject(borrower, eraser.identifiers[0]))
+    with container.engine.connect() as conn:
+        entries = conn.execute(sa.select(event_log).order_by(event_log.c.seq)).mappings().all()
+        requests = conn.execute(sa.text("SELECT detail FROM privacy_requests")).scalars().all()
+    actions = [e["action"] for e in entries]
+    # the eraser's entry is appended with privacy's own, after every eraser ran, before the request's
+    assert actions[-3:] == ["personal_data.erased", "fake.erasure_held", "rights.deletion"]
+    stored = json.dumps([dict(e) for e in entries], default=str) + json.dumps(requests)
+    for value in (PERSON["mobile"], PERSON["email"], PERSON["id_number"], PERSON["bank_card"], "13900001111"):
+        assert value not in stored
 
 
 def test_a_failing_eraser_rolls_the_whole_erasure_back(container: Container, tenant_a: Tenant, borrower: str) -> None:

@@ -21,7 +21,7 @@ Every redaction and hold is audited with the borrower's pseudonymous id in ``sub
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -30,19 +30,20 @@ from sqlalchemy.engine import Connection
 
 from lendguard.intel.carryover_model import CarryOver
 from lendguard.intel.evidence_model import PURPOSE, note_digest
-from lendguard.intel.redaction_model import contacts, note_pattern, redact_note, redact_subject
+from lendguard.intel.redaction_model import contacts, note_pattern, redact_note, redact_subject, registered
 from lendguard.intel.store import (
     add_erasure_hold,
+    lock_rings,
     open_erasure_holds,
     release_erasure_hold,
     replace_notes,
     replace_ring_document,
     ring_notes,
-    rings_of_borrower,
+    rings_naming,
 )
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
-from lendguard.platform.erasure import ErasureHold, ErasureOutcome
+from lendguard.platform.erasure import BANK_CARD, EMAIL, ID_NUMBER, PHONE, ErasureHold, ErasureOutcome, ErasureSubject
 
 NAME = "intel"
 HOLD_REASON = (
@@ -63,35 +64,59 @@ class IntelEraser:
         self.audit = audit
 
     def erase(
-        self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime
-    ) -> ErasureOutcome:
-        """Redact the subject's evidence and notes in the institution's open and dismissed rings; hold
-        confirmed ones. ``redacted`` counts evidence items and notes."""
-        redacted = 0
-        events: list[AuditEvent] = []
-        rings = rings_of_borrower(conn, institution_id, subject_ref, lock=True)
-        # a note may quote a number the subject's rows show in another of their rings
-        theirs = set().union(*(contacts(r["document"], subject_ref) for r in rings))
-        for ring in rings:
-            ring_id = int(ring["id"])
-            if ring["status"] in HELD_STATUSES:
-                reason = HOLD_REASON.format(ring=ring["ring_ref"])
-                if add_erasure_hold(conn, institution_id, ring_id, subject_ref, reason, now):
-                    events.append(_event(actor, "intel.evidence.erasure_held", subject_ref, ring, {"reason": reason}))
-                continue
-            doc, count = redact_subject(ring["document"], subject_ref, now)
-            if count:
+        self, conn: Connection, institution_id: int, subjects: Sequence[ErasureSubject], actor: str, now: datetime
+    ) -> list[ErasureOutcome]:
+        """Redact each subject's evidence and notes in the institution's open and dismissed rings; hold
+        confirmed ones. ``redacted`` counts evidence items and notes; the audit entries are returned.
+
+        A ring concerns a subject when it names them or when one of its notes quotes their id, a phone
+        or e-mail of their evidence in any ring, or an identifier privacy registered for them (analysts
+        cross-reference rings). Every such ring of every subject is locked at once, in id order.
+        """
+        if not subjects:
+            return []
+        refs = [s.ref for s in subjects]
+        # read without locks: the subjects' own values cannot change while privacy holds their rows
+        # (a dismissal only redacts them), and every ring to change is locked below, once, in id order
+        docs, notes = rings_naming(conn, institution_id, refs)
+        concerned = {i: named_borrowers(doc).intersection(refs) for i, doc in docs.items()}
+        # a subject's own contacts: what their evidence shows and no other member of that ring carries
+        # (a number shared with others is the agent's), and what privacy registered for them
+        theirs = {
+            s.ref: set().union(*(contacts(d, s.ref) - contacts(d, s.ref, others=True) for d in docs.values()))
+            | registered(s.values(PHONE), s.values(EMAIL), s.values(ID_NUMBER) | s.values(BANK_CARD))
+            for s in subjects
+        }
+        quoting = {ref: note_pattern(ref, theirs[ref]) for ref in refs}
+        for ring_id, note in notes:
+            concerned.setdefault(ring_id, set()).update(r for r, p in quoting.items() if p.search(note))
+        redacted = dict.fromkeys(refs, 0)
+        events: dict[str, list[AuditEvent]] = {ref: [] for ref in refs}
+        for ring in lock_rings(conn, institution_id, [i for i, found in concerned.items() if found]):
+            ring_id, doc, items = int(ring["id"]), ring["document"], 0
+            for ref in (r for r in refs if r in concerned[ring_id]):
+                if ring["status"] in HELD_STATUSES:
+                    reason = HOLD_REASON.format(ring=ring["ring_ref"])
+                    if add_erasure_hold(conn, institution_id, ring_id, ref, reason, now):
+                        events[ref].append(_event(actor, "intel.evidence.erasure_held", ref, ring, {"reason": reason}))
+                    continue
+                doc, count = redact_subject(doc, ref, now)
+                if count:
+                    redacted[ref] += count
+                    items += count
+                    events[ref].append(_event(actor, "intel.evidence.redacted", ref, ring, {"items": count}))
+                changed = _redact_notes(
+                    conn, institution_id, ring_id, note_pattern(ref, theirs[ref] - contacts(doc, ref, others=True))
+                )
+                if changed:
+                    redacted[ref] += len(changed)
+                    events[ref].append(_event(actor, "intel.evidence.note_redacted", ref, ring, {"notes": changed}))
+            if items:
                 replace_ring_document(conn, institution_id, ring_id, doc)
-                redacted += count
-                events.append(_event(actor, "intel.evidence.redacted", subject_ref, ring, {"items": count}))
-            pattern = note_pattern(subject_ref, theirs - contacts(doc, subject_ref, others=True))
-            notes = _redact_notes(conn, institution_id, ring_id, pattern)
-            if notes:
-                redacted += len(notes)
-                events.append(_event(actor, "intel.evidence.note_redacted", subject_ref, ring, {"notes": notes}))
-        if events:
-            self.audit.append_many(conn, institution_id, events, now)
-        return ErasureOutcome(NAME, redacted, tuple(self.holds(conn, institution_id, subject_ref)))
+        return [
+            ErasureOutcome(NAME, redacted[ref], tuple(self.holds(conn, institution_id, ref)), tuple(events[ref]))
+            for ref in refs
+        ]
 
     def holds(self, conn: Connection, institution_id: int, subject_ref: str) -> list[ErasureHold]:
         """The subject's evidence still held in confirmed rings, with the reason."""

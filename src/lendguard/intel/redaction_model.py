@@ -10,7 +10,8 @@ still holds an erased borrower's rows (``intel.erasure``).
   borrower's id and of the phones and e-mails of their evidence that no other member carries, in any
   common form (``+86 170-1234-5601``, ``0086 17012345601``, ``170 1234 5601``; e-mails in any case).
   A value other members carry too (the agent's number) is the ring's, not the borrower's: it stays,
-  as its indicator does.
+  as its indicator does. :func:`registered` adds the identifiers privacy registered for the borrower
+  (phone, e-mail, id and card numbers), handed over only while the erasure runs.
 """
 
 from __future__ import annotations
@@ -107,14 +108,26 @@ def contacts(document: dict[str, Any], subject_ref: str, *, others: bool = False
     return found
 
 
+def registered(phones: Iterable[str], emails: Iterable[str], numbers: Iterable[str] = ()) -> set[str]:
+    """The subject's registered identifiers (handed over by privacy at erasure) in the form
+    :func:`note_pattern` takes: phones and e-mails normalised as evidence is, id and card numbers
+    without spaces, upper case."""
+    found = {normalise_phone(p) for p in phones} | {normalise_email(e) for e in emails}
+    found |= {"".join(n.split()).upper() for n in numbers}
+    return {v for v in found if v}
+
+
 def note_pattern(subject_ref: str, subject_contacts: Iterable[str]) -> re.Pattern[str]:
-    """A pattern matching the subject's id and contacts (normalised phones, e-mails) as notes write them."""
+    """A pattern matching the subject's id and contacts (normalised phones, e-mails; id and card numbers)
+    as notes write them."""
     parts = [_ID_EDGE_BEFORE + re.escape(subject_ref) + _ID_EDGE_AFTER]
     for value in sorted(set(subject_contacts), key=lambda v: (-len(v), v)):  # longest first
         if "@" in value:
             parts.append(r"(?<![A-Za-z0-9._%+-])" + re.escape(value) + r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])")
-        else:  # digits with any separators between them, with or without +86 / 0086 / (86)
+        elif value.isdigit():  # digits with any separators between them, with or without +86 / 0086 / (86)
             parts.append(r"(?<!\d)" + _COUNTRY + _SEPARATOR.join(value) + r"(?!\d)")
+        else:  # an id number ending in X: its characters with any separators between them
+            parts.append(r"(?<![A-Za-z0-9])" + _SEPARATOR.join(map(re.escape, value)) + r"(?![A-Za-z0-9])")
     return re.compile("|".join(parts), re.IGNORECASE)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -321,29 +322,45 @@ intel_erasure_holds = sa.Table(
 )
 
 
-def rings_of_borrower(
-    conn: Connection, institution_id: int, subject_ref: str, *, lock: bool = False
-) -> list[dict[str, Any]]:
-    """The institution's stored rings whose document names ``subject_ref`` as a member or evidence owner.
+def rings_naming(
+    conn: Connection, institution_id: int, subject_refs: Collection[str]
+) -> tuple[dict[int, dict[str, Any]], list[tuple[int, str]]]:
+    """One pass over the institution's stored rings and notes, for an erasure (no locks).
 
-    The member list is in the JSON document (no index on it), so rings are filtered here; the
-    institution filter keeps the scan to one tenant. With ``lock`` the matching rows are then locked
-    (``FOR UPDATE``, in id order) and read again, so a status decided meanwhile (an analyst confirming
-    a ring while an erasure runs) is seen, and none can change until the caller commits.
+    Returns the documents of the rings that name one of ``subject_refs`` as a member or evidence owner
+    (by ring id; the member lists are in the JSON documents, unindexed, so rings are filtered here) and
+    every analyst's note kept with a ring, as (ring id, text): decision notes and carried-over decisions'
+    notes. The institution filter keeps both scans to one tenant.
     """
-    query = sa.select(intel_rings).where(intel_rings.c.institution_id == institution_id).order_by(intel_rings.c.id)
-    out = []
-    for row in conn.execute(query).mappings():
-        doc = row["document"]
-        if subject_ref in doc.get("borrowers", []) or any(
-            e.get("borrower_id") == subject_ref for s in doc.get("signals", []) for e in s.get("evidence", [])
+    wanted = set(subject_refs)
+    named: dict[int, dict[str, Any]] = {}
+    notes: list[tuple[int, str]] = []
+    query = sa.select(intel_rings.c.id, intel_rings.c.document, intel_rings.c.carryover).where(
+        intel_rings.c.institution_id == institution_id
+    )
+    for ring_id, doc, carryover in conn.execute(query):
+        if not wanted.isdisjoint(doc.get("borrowers", [])) or any(
+            e.get("borrower_id") in wanted for s in doc.get("signals", []) for e in s.get("evidence", [])
         ):
-            out.append(dict(row))
-    if not lock or not out:
-        return out
+            named[int(ring_id)] = doc
+        if carryover and carryover.get("note"):
+            notes.append((int(ring_id), str(carryover["note"])))
+    decisions = sa.select(intel_decisions.c.ring_id, intel_decisions.c.note).where(
+        intel_decisions.c.institution_id == institution_id
+    )
+    notes += [(int(ring_id), str(note)) for ring_id, note in conn.execute(decisions)]
+    return named, notes
+
+
+def lock_rings(conn: Connection, institution_id: int, ring_ids: Collection[int]) -> list[dict[str, Any]]:
+    """The institution's rings of ``ring_ids``, locked (``FOR UPDATE``, in id order) and read again, so a
+    status decided meanwhile (an analyst confirming a ring while an erasure runs) is seen, and none can
+    change until the caller commits."""
+    if not ring_ids:
+        return []
     locked = (
         sa.select(intel_rings)
-        .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id.in_([r["id"] for r in out]))
+        .where(intel_rings.c.institution_id == institution_id, intel_rings.c.id.in_(sorted(ring_ids)))
         .order_by(intel_rings.c.id)
         .with_for_update()
     )

@@ -12,16 +12,53 @@ subjects (privacy) registers an :class:`ErasureLedger` that answers by pseudonym
 
 The registry is built by the composition root (``platform.bootstrap``) and filled by capability
 wirings: nothing is registered at import time.
+
+**What an eraser is given.** Privacy hands each eraser an :class:`ErasureSubject` per subject: the
+pseudonymous ref and the identifiers privacy is about to shred (registered phone, e-mail, id and card
+numbers), so that copies which quote them (an analyst's note) can be found. They exist only in memory,
+inside the deletion's transaction: never store them, log them or put them in an audit entry (which names
+the subject by ref only).
+
+**Lock order.** A deletion locks the subjects' privacy rows (ref order), then each eraser locks the rows it
+will change for all the subjects at once (in a fixed order, e.g. ring id), and only then is anything
+appended to the audit log, whose per-institution chain head every writer locks last. Erasers therefore
+do not append audit entries themselves: they return them in :attr:`ErasureOutcome.events` and privacy
+appends them after every eraser ran. A writer that takes the same rows in another order (audit first,
+or subjects after rings) can deadlock with a deletion on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
+
+from lendguard.platform.audit_model import AuditEvent
+
+# Kinds of identifiers an ErasureSubject may carry (values as registered, not normalised)
+PHONE = "phone"
+EMAIL = "email"
+ID_NUMBER = "id_number"
+BANK_CARD = "bank_card"
+
+
+@dataclass(frozen=True)
+class ErasureSubject:
+    """A subject being erased: its pseudonymous ref and the identifiers about to be shredded, by kind.
+
+    In memory only, for the deletion's transaction (see the module's docstring); left out of ``repr`` so
+    a traceback or log line cannot show them.
+    """
+
+    ref: str
+    identifiers: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def values(self, kind: str) -> frozenset[str]:
+        """The subject's identifiers of one kind (:data:`PHONE`, :data:`EMAIL`, ...); empty when none."""
+        return self.identifiers.get(kind, frozenset())
 
 
 @dataclass(frozen=True)
@@ -46,6 +83,8 @@ class ErasureOutcome:
     capability: str
     redacted: int = 0  # copies (rows, evidence items) redacted now
     held: tuple[ErasureHold, ...] = field(default_factory=tuple)
+    # audit entries of the redactions and holds, appended by privacy once every eraser ran (lock order)
+    events: tuple[AuditEvent, ...] = field(default_factory=tuple, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form for responses and request records."""
@@ -53,17 +92,20 @@ class ErasureOutcome:
 
 
 class SubjectEraser(Protocol):
-    """A capability's handler for a subject's erasure, run inside privacy's transaction."""
+    """A capability's handler for subjects' erasure, run inside privacy's transaction."""
 
     name: str
 
     def erase(
-        self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime
-    ) -> ErasureOutcome:
-        """Redact the subject's derived copies in ``institution_id`` (or hold them with the legal reason).
+        self, conn: Connection, institution_id: int, subjects: Sequence[ErasureSubject], actor: str, now: datetime
+    ) -> list[ErasureOutcome]:
+        """Redact the subjects' derived copies in ``institution_id`` (or hold them with the legal reason);
+        one outcome per subject, in the order given.
 
-        Must touch only that institution's data, audit each redaction or hold under the pseudonymous
-        ``subject_ref`` and be idempotent (a second call redacts nothing new).
+        Must touch only that institution's data, lock what it changes for all the subjects at once in a
+        fixed order, return (not append) an audit entry for each redaction or hold naming the subject by
+        its ref, never record the subjects' identifiers, and be idempotent (a second call redacts nothing
+        new).
         """
         ...
 
@@ -119,10 +161,15 @@ class ErasureRegistry:
         return [e.name for e in self._erasers]
 
     def erase(
-        self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime
-    ) -> list[ErasureOutcome]:
-        """Run every eraser in the caller's transaction (a failure rolls the whole erasure back)."""
-        return [e.erase(conn, institution_id, subject_ref, actor, now) for e in self._erasers]
+        self, conn: Connection, institution_id: int, subjects: Sequence[ErasureSubject], actor: str, now: datetime
+    ) -> list[list[ErasureOutcome]]:
+        """Run every eraser in the caller's transaction (a failure rolls the whole erasure back); per
+        subject, in the order given, each eraser's outcome. The caller appends the outcomes' events."""
+        per_eraser = [e.erase(conn, institution_id, subjects, actor, now) for e in self._erasers]
+        for eraser, outcomes in zip(self._erasers, per_eraser, strict=True):
+            if len(outcomes) != len(subjects):
+                raise ValueError(f"eraser {eraser.name!r} returned {len(outcomes)} outcomes for {len(subjects)}")
+        return [[outcomes[i] for outcomes in per_eraser] for i in range(len(subjects))]
 
     def holds(self, conn: Connection, institution_id: int, subject_ref: str) -> list[ErasureHold]:
         """Every derived copy of the subject still held under a legal reason, across capabilities."""

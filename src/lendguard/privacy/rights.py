@@ -8,8 +8,11 @@ letter), which is recorded with the channel and the staff member who filed it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from lendguard.lending.service import LendingService
 from lendguard.platform.erasure import ErasureRegistry
@@ -152,7 +155,7 @@ class RightsService:
                 reason = HOLD_RULE.format(loans=", ".join(sorted(r["ref"] for r in loans)))
                 request_id = self._record(conn, principal, subject_ref, "deletion", "held", channel, {}, reason, None)
             else:
-                derived = self._erase(conn, inst, subject_ref, _actor(principal), now)
+                [derived] = self._erase(conn, inst, [subject_ref], _actor(principal), now)
                 request_id = self._record(
                     conn,
                     principal,
@@ -168,37 +171,57 @@ class RightsService:
             # the response names every derived copy kept under a legal hold, with its reason
             return {**request, "held_copies": [h for d in derived for h in d["held"]]}
 
-    def _erase(self, conn: Any, inst: int, subject_ref: str, actor: str, now: Any) -> list[dict[str, Any]]:
-        """Crypto-shred the subject, then let each capability erase (or hold) its derived copies."""
-        self.privacy.erase(conn, inst, subject_ref, actor, now)
-        return [o.as_dict() for o in self.erasers.erase(conn, inst, subject_ref, actor, now)]
+    def _erase(
+        self, conn: Connection, inst: int, subject_refs: Sequence[str], actor: str, now: datetime
+    ) -> list[list[dict[str, Any]]]:
+        """Crypto-shred the subjects, let each capability erase (or hold) its derived copies, then audit.
+
+        The lock order of the erasure port: the subjects' rows (privacy, ref order), the erasers' rows,
+        and the audit chain head last, so a detection run being stored (subjects share-locked, audit
+        last) or an analyst's decision (ring, then audit) queues behind a deletion instead of deadlocking
+        with it. Per subject, each eraser's outcome (JSON form).
+        """
+        subjects, events = self.privacy.erase_subjects(conn, inst, subject_refs, actor, now)
+        outcomes = self.erasers.erase(conn, inst, subjects, actor, now)
+        events += [e for per_subject in outcomes for o in per_subject for e in o.events]
+        self.privacy.audit.append_many(conn, inst, events, now)
+        return [[o.as_dict() for o in per_subject] for per_subject in outcomes]
 
     def release_holds(self, principal: Principal) -> list[int]:
-        """Honour held deletion requests whose loans have ended (compliance, or a scheduled job)."""
+        """Honour held deletion requests whose loans have ended (compliance, or a scheduled job).
+
+        All of them in one erasure, so the subjects are locked together in ref order before anything is
+        changed or audited (see :meth:`_erase`).
+        """
         require(principal, Role.COMPLIANCE)
         inst = principal.institution_id
-        honoured = []
         now = self.privacy.clock.now()
         with self.privacy.engine.begin() as conn:
             repo = RequestRepository(conn)
-            for request in repo.list(inst, status="held"):
-                if request["kind"] != "deletion" or self.lending.outstanding_loans(conn, inst, request["subject_ref"]):
-                    continue
-                derived = self._erase(conn, inst, request["subject_ref"], _actor(principal), now)
+            due = [
+                r
+                for r in repo.list(inst, status="held")
+                if r["kind"] == "deletion" and not self.lending.outstanding_loans(conn, inst, r["subject_ref"])
+            ]
+            refs = list(dict.fromkeys(str(r["subject_ref"]) for r in due))  # one subject may have two requests
+            derived = dict(zip(refs, self._erase(conn, inst, refs, _actor(principal), now), strict=True))
+            for request in due:
                 repo.resolve(inst, request["id"], "honoured", request["hold_reason"], now)
-                self.privacy.audit.append(
-                    conn,
-                    inst,
+            self.privacy.audit.append_many(
+                conn,
+                inst,
+                [
                     _event(
                         principal,
                         "rights.hold_released",
-                        request["subject_ref"],
-                        {"request": request["id"], "derived_copies": derived},
-                    ),
-                    now,
-                )
-                honoured.append(int(request["id"]))
-        return honoured
+                        r["subject_ref"],
+                        {"request": r["id"], "derived_copies": derived[str(r["subject_ref"])]},
+                    )
+                    for r in due
+                ],
+                now,
+            )
+        return [int(r["id"]) for r in due]
 
     def requests(
         self, principal: Principal, subject_ref: str | None = None, status: str | None = None

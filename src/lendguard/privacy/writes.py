@@ -15,12 +15,16 @@ from sqlalchemy.engine import Connection, Engine
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.erasure import BANK_CARD, EMAIL, ID_NUMBER, PHONE, ErasureSubject
 from lendguard.platform.model import Conflict, Principal, Role, require
-from lendguard.privacy.crypto import KeyRing, field_aad, key_aad, seal
+from lendguard.privacy.crypto import KeyRing, field_aad, key_aad, open_sealed, seal
 from lendguard.privacy.model import FIELDS
 from lendguard.privacy.store import ConsentRepository, PersonalDataRepository
 
 INDEXED = frozenset({"mobile", "email", "id_number", "bank_card"})
+# Fields handed to other capabilities' erasers as the subject's identifiers (platform.erasure kinds).
+# Designated contacts' phones are not the subject's own (and may be a ring agent's number): not handed.
+IDENTIFIER_KINDS = {"mobile": PHONE, "email": EMAIL, "id_number": ID_NUMBER, "bank_card": BANK_CARD}
 
 
 class PersonalDataWrites:
@@ -171,17 +175,36 @@ class PersonalDataWrites:
             now,
         )
 
-    def erase(self, conn: Connection, institution_id: int, subject_ref: str, actor: str, now: datetime) -> None:
-        """Crypto-shred a subject: destroy its data key, drop ciphertexts and lookups (PIPL art. 47).
+    def erase_subjects(
+        self, conn: Connection, institution_id: int, subject_refs: Sequence[str], actor: str, now: datetime
+    ) -> tuple[list[ErasureSubject], list[AuditEvent]]:
+        """Crypto-shred subjects: destroy their data keys, drop ciphertexts and lookups (PIPL art. 47).
 
-        The audit log keeps its entries: they name the subject only by pseudonymous ref.
+        The subjects' rows are locked first, in ref order (the erasure port's lock order). Returns, per
+        subject in the order given, the identifiers just shredded (for the erasers, in memory only) and
+        the audit entries to append once the erasers ran; the entries name subjects by ref only, and the
+        audit log keeps them.
         """
         repo = PersonalDataRepository(conn)
-        repo.require_subject(institution_id, subject_ref)
-        repo.shred(institution_id, subject_ref, now)
-        self.audit.append(
-            conn, institution_id, AuditEvent(actor, "personal_data.erased", subject_ref, "subject", subject_ref), now
-        )
+        rows = repo.lock_subjects(institution_id, subject_refs)
+        subjects = []
+        for ref in subject_refs:
+            subjects.append(ErasureSubject(ref, self._identifiers(conn, institution_id, rows[ref])))
+            repo.shred(institution_id, ref, now)
+        events = [AuditEvent(actor, "personal_data.erased", ref, "subject", ref) for ref in subject_refs]
+        return subjects, events
+
+    def _identifiers(self, conn: Connection, inst: int, subject: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+        """The subject's registered identifiers by erasure kind (none once erased)."""
+        if subject["wrapped_key"] is None:
+            return {}
+        ref = str(subject["subject_ref"])
+        key = self.keys.unwrap(bytes(subject["wrapped_key"]), subject["kek_id"], key_aad(inst, ref))
+        sealed = PersonalDataRepository(conn).sealed_fields(inst, ref, IDENTIFIER_KINDS)
+        return {
+            IDENTIFIER_KINDS[f]: frozenset({open_sealed(key, value, field_aad(inst, ref, f))})
+            for f, value in sealed.items()
+        }
 
     def erased(self, conn: Connection, institution_id: int, subject_refs: Collection[str]) -> set[str]:
         """Those of ``subject_refs`` erased in the institution: the platform's erasure ledger, asked by
