@@ -24,6 +24,7 @@ from lendguard.intel.redaction_model import (
     registered,
 )
 from lendguard.intel.store import IntelRepository, intel_erasure_holds, intel_rings
+from lendguard.intel.wiring import service as intel_service
 from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.erasure import ErasureRegistry, ErasureSubject
@@ -271,25 +272,36 @@ def test_erasure_touches_no_other_institutions_rings(
 
 
 def test_an_erasure_racing_a_confirmation_holds_instead_of_redacting(
-    container: Container, tenant_a: Tenant, ring_a: int
+    container: Container, tenant_a: Tenant, ring_a: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An analyst's confirmation is in flight (row written, not yet committed) when the deletion runs: the
-    eraser waits for the ring's row and then sees it confirmed, so the evidence is held, not redacted."""
-    analyst = tenant_a.users[Role.ANALYST]
+    """An analyst's confirmation is in flight (ring row updated, its audit entry not yet appended) when the
+    deletion runs: the eraser waits for the ring's row and then sees it confirmed, so the evidence is
+    held, not redacted. The deletion must not hold the audit chain head while it waits (the analyst's
+    transaction appends to it next): PostgreSQL aborted one of the two with a deadlock when privacy
+    audited the shredding before the erasers locked their rows."""
+    intel = intel_service(container)
     before = _document(container, ring_a)
     result: dict[str, Any] = {}
-    with container.engine.connect() as conn:
-        transaction = conn.begin()
-        IntelRepository(conn).decide(
-            tenant_a.institution_id, ring_a, "confirmed", "agent", analyst.user_id, analyst.username, AT
-        )
-        worker = threading.Thread(target=lambda: result.update(_delete(container, tenant_a)))
+
+    def delete() -> None:
+        try:
+            result.update(_delete(container, tenant_a))
+        except Exception as exc:  # reported by the assertions below
+            result["error"] = exc
+
+    worker = threading.Thread(target=delete)
+    audit = intel._audit
+
+    def audit_after_the_deletion_started(*args: Any) -> None:
         worker.start()
-        worker.join(0.5)
+        worker.join(1.0)
         assert worker.is_alive()  # waiting for the ring's row (PostgreSQL) or the write lock (SQLite)
-        transaction.commit()
+        audit(*args)
+
+    monkeypatch.setattr(intel, "_audit", audit_after_the_deletion_started)
+    intel.decide(tenant_a.users[Role.ANALYST], ring_a, "confirmed", "agent")
     worker.join(30)
-    assert not worker.is_alive()
+    assert not worker.is_alive() and "error" not in result, result.get("error")
     assert result["status"] == "honoured"
     assert [h["object_id"] for h in result["held_copies"]] == [str(ring_a)]
     assert _document(container, ring_a) == before
