@@ -19,13 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.folding_model import normalise_text
 from lendguard.intel.job import _factorize
 from lendguard.intel.runner import detect_directory
 from lendguard.intel.template_model import (
     TemplateParams,
     cluster_normalised,
     cluster_texts,
-    normalise_text,
     shingles,
     signatures,
     similar_pairs,

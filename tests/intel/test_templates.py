@@ -10,15 +10,9 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lendguard.intel.folding_model import _fold_table, as_codes, fold_codes, normalise_text
 from lendguard.intel.job import _code_points, fold_texts
-from lendguard.intel.template_model import (
-    TemplateParams,
-    _fold_table,
-    as_codes,
-    cluster_texts,
-    fold_codes,
-    normalise_text,
-)
+from lendguard.intel.template_model import TemplateParams, cluster_texts
 
 BASE = (
     "本人{}因疫情失业无力偿还，贵司催收人员多次暴力催收，现要求立即停止一切催收并减免全部罚息，否则将向银保监会投诉。"

@@ -22,10 +22,11 @@ import pyarrow.compute as pc
 
 from lendguard.analytics.backend import Backend, sql_list
 from lendguard.intel.config_model import DetectionConfig
+from lendguard.intel.folding_model import fold_codes, fold_simple, merge_folded
 from lendguard.intel.graph_model import components
 from lendguard.intel.ingest import InputTables
 from lendguard.intel.scoring_model import Ring, RingRows, document, finish_ring, prepare_ring, score_ring
-from lendguard.intel.template_model import cluster_codes, fold_codes, fold_simple, merge_folded
+from lendguard.intel.template_model import cluster_codes
 
 Progress = Callable[[str], None]
 
