@@ -2,8 +2,10 @@
 
 Steps: (1) template clusters of complaint texts (MinHash/LSH, NumPy, the same for every engine; on a
 second thread while the engine works); (2) in the engine: contact links, shared indicators (with the
-hub cap), number blocks, and the borrower–indicator edges; (3) connected components (pure); (4) in the
-engine: each candidate ring's evidence rows; (5) scoring (pure). Scoring sorts everything it reports
+hub cap), number blocks, the links marked by them, and the borrower–indicator edges; (3) connected
+components (pure); (4) in the engine: each candidate ring's evidence rows; (5) scoring (pure): every
+signal but ``template`` while clustering may still run, then the template signal from each complaint's
+cluster, looked up in Python by its row number. Scoring sorts everything it reports
 and never depends on the order of the rows it is given, so DuckDB and Spark give byte-identical
 documents without sorting what they return.
 """
