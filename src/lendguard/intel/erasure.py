@@ -30,7 +30,15 @@ from sqlalchemy.engine import Connection
 
 from lendguard.intel.carryover_model import CarryOver
 from lendguard.intel.evidence_model import PURPOSE, note_digest
-from lendguard.intel.redaction_model import contacts, note_pattern, redact_note, redact_subject, registered
+from lendguard.intel.redaction_model import (
+    contacts,
+    note_pattern,
+    note_spans,
+    redact_note,
+    redact_spans,
+    redact_subject,
+    registered,
+)
 from lendguard.intel.store import (
     add_erasure_hold,
     lock_rings,
@@ -95,9 +103,11 @@ class IntelEraser:
         for ring in lock_rings(conn, institution_id, [i for i, found in concerned.items() if found]):
             ring_id, doc, items = int(ring["id"]), ring["document"], 0
             for ref in (r for r in refs if r in concerned[ring_id]):
+                pattern = note_pattern(ref, theirs[ref] - contacts(doc, ref, others=True))
                 if ring["status"] in HELD_STATUSES:
                     reason = HOLD_REASON.format(ring=ring["ring_ref"])
-                    if add_erasure_hold(conn, institution_id, ring_id, ref, reason, now):
+                    spans = _spans(conn, institution_id, ring_id, pattern)  # registered ids are gone on release
+                    if add_erasure_hold(conn, institution_id, ring_id, ref, reason, now, spans):
                         events[ref].append(_event(actor, "intel.evidence.erasure_held", ref, ring, {"reason": reason}))
                     continue
                 doc, count = redact_subject(doc, ref, now)
@@ -105,9 +115,7 @@ class IntelEraser:
                     redacted[ref] += count
                     items += count
                     events[ref].append(_event(actor, "intel.evidence.redacted", ref, ring, {"items": count}))
-                changed = _redact_notes(
-                    conn, institution_id, ring_id, note_pattern(ref, theirs[ref] - contacts(doc, ref, others=True))
-                )
+                changed = _redact_notes(conn, institution_id, ring_id, _matches(pattern))
                 if changed:
                     redacted[ref] += len(changed)
                     events[ref].append(_event(actor, "intel.evidence.note_redacted", ref, ring, {"notes": changed}))
@@ -138,7 +146,9 @@ def apply_held_erasures(
     doc = ring["document"]
     total = 0
     events = []
-    for hold in open_erasure_holds(conn, institution_id, ring_id=int(ring["id"])):
+    holds = open_erasure_holds(conn, institution_id, ring_id=int(ring["id"]))
+    spanned = _redact_recorded_spans(conn, institution_id, int(ring["id"]), holds)
+    for hold in holds:
         subject = str(hold["subject_ref"])
         theirs = contacts(doc, subject)
         doc, count = redact_subject(doc, subject, now)
@@ -147,8 +157,9 @@ def apply_held_erasures(
         events.append(
             _event(actor, "intel.evidence.redacted", subject, ring, {"items": count, "released_hold": int(hold["id"])})
         )
-        notes = _redact_notes(
-            conn, institution_id, int(ring["id"]), note_pattern(subject, theirs - contacts(doc, subject, others=True))
+        pattern = note_pattern(subject, theirs - contacts(doc, subject, others=True))
+        notes = spanned.get(int(hold["id"]), []) + _redact_notes(
+            conn, institution_id, int(ring["id"]), _matches(pattern)
         )
         if notes:
             events.append(
@@ -166,22 +177,69 @@ def apply_held_erasures(
     return total
 
 
-def _redact_notes(
-    conn: Connection, institution_id: int, ring_id: int, pattern: re.Pattern[str]
-) -> list[dict[str, Any]]:
-    """Redact ``pattern`` in the ring's decision notes and carried-over note; what changed, for the audit
-    entry: which note and the new text's SHA-256 (decision entries record the old text's)."""
+Redaction = Callable[[str, str], tuple[str, int]]  # (note key, text) -> (new text, replacements)
+
+
+def _matches(pattern: re.Pattern[str]) -> Redaction:
+    return lambda _key, note: redact_note(note, pattern)
+
+
+def _ring_notes_by_key(conn: Connection, institution_id: int, ring_id: int) -> dict[str, str]:
+    """The ring's notes by key: ``decision:<id>`` for decision rows, ``carryover`` for the carried one."""
+    decisions, carryover = ring_notes(conn, institution_id, ring_id)
+    notes = {f"decision:{i}": note for i, note in decisions}
+    if carryover is not None:
+        notes["carryover"] = str(carryover.get("note", ""))
+    return notes
+
+
+def _spans(conn: Connection, institution_id: int, ring_id: int, pattern: re.Pattern[str]) -> dict[str, Any]:
+    """Where ``pattern`` occurs in the ring's notes, by note key, with each note's SHA-256 (for a hold)."""
+    out = {}
+    for key, note in _ring_notes_by_key(conn, institution_id, ring_id).items():
+        spans = note_spans(note, pattern)
+        if spans:
+            out[key] = {"sha256": note_digest(note), "spans": spans}
+    return out
+
+
+def _redact_recorded_spans(
+    conn: Connection, institution_id: int, ring_id: int, holds: list[dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    """Redact what the holds recorded in notes still as they were when held (all holds at once, since
+    offsets shift); per hold id, the notes changed, for its audit entry."""
+    notes = _ring_notes_by_key(conn, institution_id, ring_id)
+    wanted: dict[str, list[list[int]]] = {}
+    per_hold: dict[int, list[dict[str, Any]]] = {}
+    for hold in holds:
+        for key, recorded in (hold.get("note_spans") or {}).items():
+            if key in notes and note_digest(notes[key]) == recorded["sha256"]:
+                wanted.setdefault(key, []).extend(recorded["spans"])
+                which = {"carryover": True} if key == "carryover" else {"decision": int(key.split(":")[1])}
+                per_hold.setdefault(int(hold["id"]), []).append({**which, "occurrences": len(recorded["spans"])})
+    if wanted:
+        done = _redact_notes(conn, institution_id, ring_id, lambda key, note: redact_spans(note, wanted.get(key, [])))
+        digests = {(d.get("decision"), d.get("carryover")): d["note_sha256"] for d in done}
+        for entries in per_hold.values():
+            for entry in entries:
+                entry["note_sha256"] = digests[(entry.get("decision"), entry.get("carryover"))]
+    return per_hold
+
+
+def _redact_notes(conn: Connection, institution_id: int, ring_id: int, redact: Redaction) -> list[dict[str, Any]]:
+    """Redact the ring's decision notes and carried-over note; what changed, for the audit entry: which
+    note and the new text's SHA-256 (decision entries record the old text's)."""
     decisions, carryover = ring_notes(conn, institution_id, ring_id)
     changed: dict[int, str] = {}
     out: list[dict[str, Any]] = []
     for decision_id, note in decisions:
-        text, n = redact_note(note, pattern)
+        text, n = redact(f"decision:{decision_id}", note)
         if n:
             changed[decision_id] = text
             out.append({"decision": decision_id, "occurrences": n, "note_sha256": note_digest(text)})
     new_carryover = None
     if carryover is not None:
-        text, n = redact_note(str(carryover.get("note", "")), pattern)
+        text, n = redact("carryover", str(carryover.get("note", "")))
         if n:
             new_carryover = {**carryover, "note": text}
             out.append({"carryover": True, "occurrences": n, "note_sha256": note_digest(text)})

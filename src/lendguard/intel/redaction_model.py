@@ -11,7 +11,9 @@ still holds an erased borrower's rows (``intel.erasure``).
   common form (``+86 170-1234-5601``, ``0086 17012345601``, ``170 1234 5601``; e-mails in any case).
   A value other members carry too (the agent's number) is the ring's, not the borrower's: it stays,
   as its indicator does. :func:`registered` adds the identifiers privacy registered for the borrower
-  (phone, e-mail, id and card numbers), handed over only while the erasure runs.
+  (phone, e-mail, id and card numbers), handed over only while the erasure runs; where a held ring's
+  notes quote them is recorded as offsets (:func:`note_spans`) and redacted on release
+  (:func:`redact_spans`).
 """
 
 from __future__ import annotations
@@ -134,3 +136,23 @@ def note_pattern(subject_ref: str, subject_contacts: Iterable[str]) -> re.Patter
 def redact_note(note: str, pattern: re.Pattern[str]) -> tuple[str, int]:
     """``note`` with every match of ``pattern`` replaced by :data:`NOTE_REDACTED`, and how many were."""
     return pattern.subn(NOTE_REDACTED, note)
+
+
+def note_spans(note: str, pattern: re.Pattern[str]) -> list[list[int]]:
+    """Where ``pattern`` matches in ``note``, as [start, end] offsets: recorded with a hold so that the
+    identifiers only known while the erasure ran can be redacted when the hold is released."""
+    return [[m.start(), m.end()] for m in pattern.finditer(note)]
+
+
+def redact_spans(note: str, spans: Iterable[Iterable[int]]) -> tuple[str, int]:
+    """``note`` with the given [start, end] spans (overlapping ones merged) replaced by
+    :data:`NOTE_REDACTED`, and how many replacements were made."""
+    merged: list[list[int]] = []
+    for start, end in sorted(tuple(s) for s in spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        note = note[:start] + NOTE_REDACTED + note[end:]
+    return note, len(merged)

@@ -317,6 +317,12 @@ intel_erasure_holds = sa.Table(
     sa.Column("reason", sa.Text, nullable=False, comment="the legal reason the evidence is kept"),
     sa.Column("held_at", UTC_TS, nullable=False),
     sa.Column("released_at", UTC_TS, nullable=True, comment="when the held erasure was applied"),
+    sa.Column(
+        "note_spans",
+        JsonDoc,
+        nullable=True,
+        comment="offsets of the borrower in the ring's notes when held, with each note's SHA-256 (no values)",
+    ),
     sa.Index("ix_intel_erasure_holds_subject", "institution_id", "subject_ref"),
     sa.Index("ix_intel_erasure_holds_ring", "institution_id", "ring_id"),
 )
@@ -417,14 +423,26 @@ def replace_notes(
 
 
 def add_erasure_hold(
-    conn: Connection, institution_id: int, ring_id: int, subject_ref: str, reason: str, now: datetime
+    conn: Connection,
+    institution_id: int,
+    ring_id: int,
+    subject_ref: str,
+    reason: str,
+    now: datetime,
+    note_spans: dict[str, Any] | None = None,
 ) -> bool:
-    """Record that ``subject_ref``'s evidence in the ring is held; False when an open hold exists already."""
+    """Record that ``subject_ref``'s evidence in the ring is held (with where they occur in its notes);
+    False when an open hold exists already."""
     if open_erasure_holds(conn, institution_id, subject_ref=subject_ref, ring_id=ring_id):
         return False
     conn.execute(
         intel_erasure_holds.insert().values(
-            institution_id=institution_id, ring_id=ring_id, subject_ref=subject_ref, reason=reason, held_at=now
+            institution_id=institution_id,
+            ring_id=ring_id,
+            subject_ref=subject_ref,
+            reason=reason,
+            held_at=now,
+            note_spans=note_spans or None,
         )
     )
     return True
