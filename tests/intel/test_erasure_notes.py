@@ -13,11 +13,14 @@ from fastapi.testclient import TestClient
 
 from lendguard.intel.redaction_model import NOTE_REDACTED, note_pattern, redact_note, redact_spans, registered
 from lendguard.intel.store import IntelRepository, intel_erasure_holds
+from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
+from lendguard.platform.clock import FixedClock
 from lendguard.platform.model import Role
 from lendguard.platform.store import event_log
 from lendguard.privacy.wiring import service as privacy_service
 from tests.conftest import Tenant
+from tests.intel.conftest import SMALL
 from tests.intel.test_erasure import AT, _delete, _events, load_ring_a
 
 
@@ -132,3 +135,33 @@ def test_a_held_note_loses_the_registered_identifiers_when_the_ring_is_dismissed
     detail = json.loads(event["detail"])
     assert event["subject_ref"] == "B002" and "released_hold" in detail
     assert sum(n["occurrences"] for n in detail["notes"]) == 2 and "0002" not in event["detail"]
+
+
+def test_a_hold_carried_to_the_next_runs_ring_keeps_the_note_offsets(
+    client: TestClient, container: Container, clock: FixedClock, tenant_a: Tenant, tenant_b: Tenant, ring_a: int
+) -> None:
+    """The next run's ring keeps the confirmation and the hold (intel.erasure.erase_on_store); its carried
+    note and carried decision row are the held note unchanged, so the hold's offsets go with them and
+    dismissing that ring redacts B002's registered phone there too."""
+    privacy_service(container).register_subject(
+        tenant_a.users[Role.COMPLIANCE], "B002", {"name": "李四", "mobile": "13811110002"}
+    )
+    note = "B002 登记手机 138 1111 0002"
+    analyst = tenant_a.headers(Role.ANALYST)
+    r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": note}, headers=analyst)
+    assert r.status_code == 200
+    assert [h["object_id"] for h in _delete(container, tenant_a, "B002")["held_copies"]] == [str(ring_a)]
+    clock.advance(days=1)
+    load(container, SMALL, {"L01": tenant_a.institution_id, "L02": tenant_b.institution_id}, False)
+    [second] = client.get("/v1/intel/rings", headers=analyst).json()
+    assert second["id"] != ring_a and second["status"] == "confirmed"
+
+    r = client.post(
+        f"/v1/intel/rings/{second['id']}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst
+    )
+    assert r.status_code == 200
+    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=analyst).json()
+    redacted = f"{NOTE_REDACTED} 登记手机 {NOTE_REDACTED}"
+    assert [d["note"] for d in detail["decisions"]] == [redacted, "no"]
+    assert detail["carryover"]["note"] == redacted
+    assert _notes(client, tenant_a, ring_a) == [note]  # the first ring is still confirmed: held

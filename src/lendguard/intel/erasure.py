@@ -335,10 +335,20 @@ def record_store_erasures(
     for (ref, subject), source in sorted(done.held.items()):
         ring = {"id": ids[ref], "ring_ref": ref}
         reason = HOLD_REASON.format(ring=ref)
-        add_erasure_hold(conn, institution_id, ids[ref], subject, reason, now)
+        spans = _carried_spans(conn, institution_id, source, subject, ids[ref])
+        add_erasure_hold(conn, institution_id, ids[ref], subject, reason, now, spans)
         detail = {"reason": reason, "carried_from": source, "run": run_id}
         events.append(_event("system", "intel.evidence.erasure_held", subject, ring, detail))
     return events
+
+
+def _carried_spans(conn: Connection, institution_id: int, source: int, subject: str, ring_id: int) -> dict[str, Any]:
+    """The note offsets the source ring's hold recorded, for each note of ``ring_id`` carried unchanged
+    (same SHA-256: a carried note redacted for another erased member no longer matches)."""
+    holds = open_erasure_holds(conn, institution_id, subject_ref=subject, ring_id=source)
+    recorded = {r["sha256"]: r for h in holds for r in (h.get("note_spans") or {}).values()}
+    notes = _ring_notes_by_key(conn, institution_id, ring_id)
+    return {key: recorded[note_digest(note)] for key, note in notes.items() if note_digest(note) in recorded}
 
 
 def named_borrowers(view: dict[str, Any]) -> set[str]:
