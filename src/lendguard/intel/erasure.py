@@ -5,17 +5,22 @@ complaint texts), each item naming the borrower whose row it is; analysts' decis
 text that may quote them. When privacy erases a borrower it calls :class:`IntelEraser` (registered on
 the container by ``intel.wiring``):
 
+- the rings concerned are those naming the borrower and those with a note quoting the borrower's id,
+  the contacts of their evidence or the identifiers privacy registered for them (handed over in the
+  ``ErasureSubject`` for the erasure's transaction only);
 - rings that are **open** or **dismissed**: the borrower's evidence is redacted and so are the
   borrower's id, phones and e-mails in the ring's notes (``redaction_model``);
 - **confirmed** rings (evidence possibly handed to the police): nothing is redacted; a hold with the
-  legal reason is recorded, shown in the deletion response and the borrower's access report, and
-  applied when the ring is later dismissed (:func:`apply_held_erasures`).
+  legal reason is recorded (with where the borrower occurs in the ring's notes, as offsets), shown in
+  the deletion response and the borrower's access report, and applied when the ring is later
+  dismissed (:func:`apply_held_erasures`).
 
 Storing a detection run whose input still holds an erased borrower's rows applies the same rules
 before the rings are written (:func:`erase_on_store`): redacted, except in a ring that keeps a
 confirmed decision from a ring holding that borrower's evidence, where the hold carries over too.
 
-Every redaction and hold is audited with the borrower's pseudonymous id in ``subject_ref``.
+Every redaction and hold is audited with the borrower's pseudonymous id in ``subject_ref``; the
+eraser returns those entries and privacy appends them last (the erasure port's lock order).
 """
 
 from __future__ import annotations
