@@ -57,23 +57,18 @@ checkpoints = sa.Table(
 )
 
 
-# Statements of the append path, built once (building and cache-keying a Core statement per append
-# cost more than running it on SQLite).
-_HEAD = sa.select(
-    chain_heads.c.seq, chain_heads.c.head_hash, chain_heads.c.checkpoint_seq, chain_heads.c.checkpoint_at
-).where(chain_heads.c.institution_id == sa.bindparam("inst"))
-_HEAD_FOR_UPDATE = _HEAD.with_for_update()
-_HEAD_UPDATE = (
-    chain_heads.update()
-    .where(chain_heads.c.institution_id == sa.bindparam("inst"))
-    .values(
-        seq=sa.bindparam("v_seq"),
-        head_hash=sa.bindparam("v_head_hash"),
-        updated_at=sa.bindparam("v_updated_at", type_=UTC_TS),
-    )
+# The append path's statements run straight on the driver connection (inside the caller's
+# transaction): through SQLAlchemy Core each cost more than running it (execution context, parameter
+# processing, result set-up), and every gateway query appends on SQLite inside the serial writer queue.
+# ``{m}`` is the driver's parameter marker; timestamps go through SQLAlchemy's own bind and result
+# processors, so stored values are exactly what Core stores and reads.
+_HEAD_SQL = "SELECT seq, head_hash, checkpoint_seq, checkpoint_at FROM event_chain_heads WHERE institution_id = {m}"
+_HEAD_UPDATE_SQL = (
+    "UPDATE event_chain_heads SET seq = {m}, head_hash = {m}, updated_at = {m} WHERE institution_id = {m}"
 )
-_HEAD_UPDATE_CHECKPOINT = _HEAD_UPDATE.values(
-    checkpoint_seq=sa.bindparam("v_checkpoint_seq"), checkpoint_at=sa.bindparam("v_checkpoint_at", type_=UTC_TS)
+_HEAD_UPDATE_CHECKPOINT_SQL = (
+    "UPDATE event_chain_heads SET seq = {m}, head_hash = {m}, updated_at = {m}, checkpoint_seq = {m}, "
+    "checkpoint_at = {m} WHERE institution_id = {m}"
 )
 
 
@@ -180,9 +175,9 @@ class AuditLog:
             )
             seqs.append(seq)
             prev = digest
-        # Plain DBAPI executemany: SQLAlchemy's per-row parameter processing cost more than the hashing.
-        conn.exec_driver_sql(_insert_sql(conn), rows)
-        values: dict[str, Any] = {"seq": seq, "head_hash": prev, "updated_at": at}
+        cursor = _driver_cursor(conn)
+        cursor.executemany(_insert_sql(conn), rows)
+        head: tuple[Any, ...] = (seq, prev, _bind_timestamp(conn, at))
         if checkpoint_due(
             seq=seq,
             at=at,
@@ -192,9 +187,10 @@ class AuditLog:
             minutes=self.checkpoint_minutes,
         ):
             self.checkpoint(conn, institution_id, seq, prev, at)
-            values.update(checkpoint_seq=seq, checkpoint_at=at)
-        statement = _HEAD_UPDATE_CHECKPOINT if "checkpoint_seq" in values else _HEAD_UPDATE
-        conn.execute(statement, {"inst": institution_id, **{f"v_{k}": v for k, v in values.items()}})
+            head += (seq, head[2])
+        update = _HEAD_UPDATE_CHECKPOINT_SQL if len(head) > 3 else _HEAD_UPDATE_SQL
+        cursor.execute(update.format(m=_marker(conn)), (*head, institution_id))
+        cursor.close()
         return seqs
 
     def entries_for_subject(self, conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
@@ -221,8 +217,9 @@ class AuditLog:
 
     def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> tuple[int, str, int, datetime | None]:
         """Lock the chain head; return (seq, head hash, last checkpoint seq, last checkpoint time)."""
-        query = _HEAD if conn.dialect.name == "sqlite" else _HEAD_FOR_UPDATE
-        row = conn.execute(query, {"inst": institution_id}).first()
+        sql = _HEAD_SQL.format(m=_marker(conn)) + ("" if conn.dialect.name == "sqlite" else " FOR UPDATE")
+        cursor = _driver_cursor(conn)
+        row = cursor.execute(sql, (institution_id,)).fetchone()
         if row is None:
             # First entry of this chain: create the head, tolerating a concurrent creator (ON CONFLICT DO
             # NOTHING), then read it back under the row lock: whoever created it, we now queue behind it.
@@ -241,9 +238,12 @@ class AuditLog:
                 else postgresql.insert(chain_heads).values(**values).on_conflict_do_nothing()
             )
             conn.execute(insert)
-            row = conn.execute(query, {"inst": institution_id}).one()
-        last_at = _aware(row.checkpoint_at) if row.checkpoint_at is not None else None
-        return int(row.seq), str(row.head_hash), int(row.checkpoint_seq), last_at
+            row = cursor.execute(sql, (institution_id,)).fetchone()
+        cursor.close()
+        seq, head_hash, checkpoint_seq, checkpoint_at = row
+        processor = chain_heads.c.checkpoint_at.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+        last_at = processor(checkpoint_at) if processor is not None else checkpoint_at
+        return int(seq), str(head_hash), int(checkpoint_seq), _aware(last_at) if last_at is not None else None
 
 
 _COLUMNS = (
@@ -262,9 +262,20 @@ _COLUMNS = (
 )
 
 
+def _marker(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def _insert_sql(conn: Connection) -> str:
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return f"INSERT INTO event_log ({', '.join(_COLUMNS)}) VALUES ({', '.join([marker] * len(_COLUMNS))})"
+    return f"INSERT INTO event_log ({', '.join(_COLUMNS)}) VALUES ({', '.join([_marker(conn)] * len(_COLUMNS))})"
+
+
+def _driver_cursor(conn: Connection) -> Any:
+    """A cursor of the driver connection, inside the caller's transaction (begun here if the caller
+    left it to SQLAlchemy's autobegin, which a driver statement would not trigger)."""
+    if not conn.in_transaction():
+        conn.begin()
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
 def _bind_timestamp(conn: Connection, at: datetime) -> Any:
