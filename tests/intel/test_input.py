@@ -92,6 +92,15 @@ def test_duplicate_complaint_id_is_named_and_nothing_is_written(small_copy: Path
     assert not out.exists()
 
 
+def test_duplicate_call_id_is_named(small_copy: Path) -> None:
+    # takeover evidence cites call outcomes by call_id: a repeated id would point at two calls
+    _replace(small_copy / "call_outcomes.csv", "K003,B004", "K001,B004")
+    with pytest.raises(InputError) as caught:
+        read_input(small_copy)
+    assert (caught.value.file, caught.value.line, caught.value.column) == ("call_outcomes.csv", 4, "call_id")
+    assert caught.value.problem == "duplicate call_id 'K001' (first on line 2)"
+
+
 def test_line_numbers_count_quoted_newlines(small_copy: Path) -> None:
     _replace(small_copy / "complaints.csv", '"我的当事人于2024年', '"我的当事人\n于2024年')
     _replace(small_copy / "complaints.csv", "C011,B011,L01,2025-05-15T10:00:00+08:00", "C011,B011,L01,someday")

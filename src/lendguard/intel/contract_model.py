@@ -94,6 +94,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("answered_by", "enum", False, ANSWERED_BY),
         ),
         "call_id",
+        unique_id=True,
     ),
     FileSpec(
         "account_events.csv",
