@@ -46,16 +46,16 @@ class DuckDBBackend:
     ) -> None:
         import duckdb
 
-        self.con = duckdb.connect(":memory:")
+        settings: dict[str, Any] = {"preserve_insertion_order": False}
+        if threads:
+            settings["threads"] = int(threads)
+        self.con = duckdb.connect(":memory:", config=settings)
         # arrow_views: load() registers the Arrow table itself (no copy; DuckDB scans it in place), which
         # saves the copy when each loaded table is read only once or twice
         self.arrow_views = arrow_views
         self._views: dict[str, pa.Table] = {}
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute("SET preserve_insertion_order = false")
 
     def load(self, table: str, data: pa.Table) -> None:
         if self.arrow_views:
@@ -158,10 +158,13 @@ class SparkBackend:
         self.close()
 
 
-def make_backend(engine: EngineName, *, spark_master: str = "local[2]", arrow_views: bool = False) -> Backend:
-    """The backend called ``engine`` (``arrow_views``: see :class:`DuckDBBackend`; Spark ignores it)."""
+def make_backend(
+    engine: EngineName, *, spark_master: str = "local[2]", arrow_views: bool = False, threads: int | None = None
+) -> Backend:
+    """The backend called ``engine`` (``arrow_views``, ``threads``: see :class:`DuckDBBackend`; Spark
+    ignores them)."""
     if engine == "duckdb":
-        return DuckDBBackend(arrow_views=arrow_views)
+        return DuckDBBackend(threads=threads, arrow_views=arrow_views)
     if engine == "spark":
         return SparkBackend(spark_master)
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

@@ -22,6 +22,18 @@ from lendguard.intel.ingest import InputError, InputTables, Reading
 from lendguard.intel.job import QUERIED, Progress, rescore, run_scored, template_labels
 from lendguard.intel.scoring_model import RingRows, document
 
+# Below this many bytes of queried CSV, DuckDB gets one thread: each of the job's statements then takes
+# a few milliseconds, too little to split, and a second engine thread only competes with the readers
+# and template clustering for the cores (about 30 ms less CPU per 50,000-borrower run, 8 MB queried).
+SMALL_INPUT_BYTES = 64 << 20
+
+
+def _engine_threads(directory: Path) -> int | None:
+    """One DuckDB thread for a small input (see :data:`SMALL_INPUT_BYTES`), else DuckDB's default."""
+    paths = [directory / f"{name}.csv" for name in QUERIED]
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    return 1 if size < SMALL_INPUT_BYTES else None
+
 
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
@@ -68,7 +80,8 @@ def detect_directory(
             labels.append(helpers.submit(template_labels, table, config))
 
     with _without_cycle_collection():
-        starting = helpers.submit(make_backend, engine, spark_master=spark_master, arrow_views=True)
+        threads = _engine_threads(directory) if directory.is_dir() else None
+        starting = helpers.submit(make_backend, engine, spark_master=spark_master, arrow_views=True, threads=threads)
         try:
             reading = Reading(directory, on_read=start_clustering)
             queried = InputTables({name: reading.table(name) for name in QUERIED})
