@@ -1,10 +1,10 @@
 """A small engine abstraction (the Splink pattern): jobs are SQL strings, backends execute them.
 
 A job loads Arrow tables with :meth:`Backend.load`, derives new tables with :meth:`Backend.create`
-and reads results with :meth:`Backend.rows`. The SQL must stay inside the dialect that DuckDB and
-Spark SQL share (no ``::`` casts, no engine-specific functions; timestamps as BIGINT epoch seconds),
-and every query whose rows are read back must have a total ``ORDER BY`` so that both engines return
-identical results.
+and reads results with :meth:`Backend.rows` (Python tuples) or :meth:`Backend.arrow` (an Arrow
+table). The SQL must stay inside the dialect that DuckDB and Spark SQL share (no ``::`` casts, no
+engine-specific functions; timestamps as BIGINT epoch seconds), and every query whose rows are read
+back must have a total ``ORDER BY`` so that both engines return identical results.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class Backend(Protocol):
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Run ``sql`` and return its rows as tuples (order as the query's ORDER BY)."""
+
+    def arrow(self, sql: str) -> pa.Table:
+        """Run ``sql`` and return its result as an Arrow table (order as the query's ORDER BY)."""
 
     def close(self) -> None:
         """Release the engine's resources (a shared Spark session is left running)."""
@@ -71,6 +74,9 @@ class DuckDBBackend:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.con.execute(sql).fetchall()]
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
 
     def close(self) -> None:
         self.con.close()
@@ -145,6 +151,9 @@ class SparkBackend:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.spark.sql(sql).collect()]
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.spark.sql(sql).toArrow()
 
     def close(self) -> None:
         for table in self._tables:

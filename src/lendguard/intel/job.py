@@ -12,7 +12,6 @@ documents without sorting what they return.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -25,7 +24,7 @@ import pyarrow.compute as pc
 from lendguard.analytics.backend import Backend, sql_list
 from lendguard.intel.config_model import DetectionConfig
 from lendguard.intel.folding_model import fold_codes, fold_simple, merge_folded
-from lendguard.intel.graph_model import components
+from lendguard.intel.graph_model import components, groups
 from lendguard.intel.ingest import InputTables
 from lendguard.intel.scoring_model import Ring, RingRows, document, finish_ring, prepare_ring, score_ring
 from lendguard.intel.template_model import cluster_codes
@@ -66,8 +65,10 @@ HAVING COUNT(DISTINCT l.borrower_id) >= {min_borrowers} AND COUNT(DISTINCT l.val
 
 # Each link that ties borrowers together or supports the segment signal, marked once: to a shared
 # indicator (shared = 1), in a number block (block), in a virtual-operator segment (virtual_prefix).
-# Indicators and blocks are unique, so the left joins never repeat a link.
+# Indicators and blocks are unique, so the left joins never repeat a link. One statement with the
+# links, indicators and segments as common table expressions (none is read again).
 MARKED = """
+WITH links AS ({links}), indicators AS ({indicators}), segments AS ({segments})
 SELECT l.borrower_id, l.kind, l.value, l.file, l.row_id, l.field,
        CASE WHEN i.value IS NULL THEN 0 ELSE 1 END AS shared, s.prefix AS block,
        CASE WHEN {mobile} AND substr(l.value, 1, 3) IN ({virtual}) THEN substr(l.value, 1, 3) END AS virtual_prefix
@@ -183,35 +184,50 @@ def _template_table(labels: pa.Array) -> pa.Table:
 
 
 def _fetch(backend: Backend, sql: str) -> dict[int, list[tuple[Any, ...]]]:
-    """Rows grouped by their first column (the ring key). Order within a ring is the engine's: nothing
-    downstream depends on it (scoring sorts everything it reports), so no sort is paid for here."""
-    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in backend.rows(sql):
-        grouped[row[0]].append(row[1:])
-    return grouped
+    """Rows grouped by their first column (the ring key), fetched as Arrow and grouped with NumPy (the
+    tuples are built column by column). Order within a ring is the engine's: nothing downstream depends
+    on it (scoring sorts everything it reports)."""
+    table = backend.arrow(sql)
+    keys = np.asarray(table.column(0), dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    rows = list(zip(*(column.take(pa.array(order)).to_pylist() for column in table.columns[1:]), strict=True))
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts, ends = np.concatenate(([0], cuts)).tolist(), np.concatenate((cuts, [len(keys)])).tolist()
+    return {int(keys[s]): rows[s:e] for s, e in zip(starts, ends, strict=True)}
 
 
 def candidate_rings(backend: Backend, config: DetectionConfig) -> list[list[str]]:
     """Connected components (at least ``min_ring_borrowers``) of the borrower–indicator graph."""
     prefix = config.segment_prefix
-    backend.create("links", LINKS)
-    backend.create("indicators", INDICATORS.format(max_holders=config.max_indicator_borrowers))
-    backend.create(
-        "segments",
-        SEGMENTS.format(
-            prefix=prefix,
-            mobile=MOBILE,
-            min_borrowers=config.min_segment_borrowers,
-            min_numbers=config.min_segment_numbers,
-            max_holders=config.max_indicator_borrowers,
-        ),
+    segments = SEGMENTS.format(
+        prefix=prefix,
+        mobile=MOBILE,
+        min_borrowers=config.min_segment_borrowers,
+        min_numbers=config.min_segment_numbers,
+        max_holders=config.max_indicator_borrowers,
     )
-    backend.create("marked", MARKED.format(prefix=prefix, mobile=MOBILE, virtual=sql_list(config.virtual_segments)))
-    edges_sql = EDGES.format(template_edges=TEMPLATE_EDGES if config.link_templates else "")
-    edges = [(str(b), f"{k}:{v}") for b, k, v in backend.rows(edges_sql)]
-    groups = components((f"b:{b}", node) for b, node in edges)
-    rings = [sorted(n[2:] for n in g if n.startswith("b:")) for g in groups]
-    return sorted((r for r in rings if len(r) >= config.min_ring_borrowers), key=lambda r: r[0])
+    marked = MARKED.format(
+        links=LINKS,
+        indicators=INDICATORS.format(max_holders=config.max_indicator_borrowers),
+        segments=segments,
+        prefix=prefix,
+        mobile=MOBILE,
+        virtual=sql_list(config.virtual_segments),
+    )
+    backend.create("marked", marked)
+    edges = backend.arrow(EDGES.format(template_edges=TEMPLATE_EDGES if config.link_templates else ""))
+    # nodes numbered densely: borrowers 0..b-1, then indicators ("kind:value")
+    borrowers = pc.cast(edges.column(0), pa.string()).combine_chunks().dictionary_encode()
+    nodes = pc.binary_join_element_wise(edges.column(1), edges.column(2), ":").combine_chunks().dictionary_encode()
+    first = len(borrowers.dictionary)
+    pairs = np.stack(
+        [np.asarray(borrowers.indices, dtype=np.int64), np.asarray(nodes.indices, dtype=np.int64) + first], 1
+    )
+    labels = components(first + len(nodes.dictionary), pairs)[:first]
+    names = borrowers.dictionary.to_pylist()
+    rings = [sorted(names[i] for i in group.tolist()) for group in groups(labels, config.min_ring_borrowers)]
+    return sorted(rings, key=lambda r: r[0])
 
 
 def ring_rows(backend: Backend, rings: list[list[str]], config: DetectionConfig) -> list[RingRows]:

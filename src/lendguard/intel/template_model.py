@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lendguard.intel.folding_model import as_codes, normalise_text
+from lendguard.intel.graph_model import components
 
 _U32 = np.uint32
 _MAX32 = _U32(0xFFFFFFFF)
@@ -292,27 +293,6 @@ def similar_components(sig: npt.NDArray[np.uint32], params: TemplateParams) -> n
         join(_star_pairs(order, new_bucket))
         join(_cross_pairs(*_grouped(shared, bucket, label)))
     return label
-
-
-def components(n: int, pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Connected component of each of 0..n-1 given edges, labelled by the smallest member."""
-    label = np.arange(n, dtype=np.int64)
-    if not len(pairs):
-        return label
-    left, right = pairs[:, 0], pairs[:, 1]
-    while True:
-        low = np.minimum(label[left], label[right])
-        new = label.copy()
-        np.minimum.at(new, left, low)
-        np.minimum.at(new, right, low)
-        while True:  # pointer jumping: follow labels to their root
-            jumped = new[new]
-            if np.array_equal(jumped, new):
-                break
-            new = jumped
-        if np.array_equal(new, label):
-            return label
-        label = new
 
 
 def cluster_texts(texts: Sequence[str], params: TemplateParams) -> list[int]:
