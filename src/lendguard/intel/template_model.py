@@ -209,26 +209,25 @@ def _verified(
     chunk = 1 << 18  # bounded temporaries: (chunk x perms) booleans
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
-        equal[start : start + chunk] = (sig[part[:, 0]] == sig[part[:, 1]]).sum(axis=1)
+        equal[start : start + chunk] = (sig.take(part[:, 0], axis=0) == sig.take(part[:, 1], axis=0)).sum(axis=1)
     return equal / np.float64(perms) >= params.similarity  # the float division MinHash.jaccard does
 
 
-def _buckets(block: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
-    """Bucket number of each row (rows equal on the whole band share one)."""
+def _buckets(block: npt.NDArray[np.uint32], factorize: Factorize) -> npt.NDArray[np.int64]:
+    """Bucket number of each row (rows equal on the whole band share one; the numbering is arbitrary).
+
+    The band's values are paired into uint64 keys; each key is replaced by its dense index among the
+    distinct keys (below the row count), so two of them combine exactly into one key for the next round.
+    """
     wide = block.astype(np.uint64)
     keys = [
         (wide[:, i] << np.uint64(32)) | (wide[:, i + 1] if i + 1 < wide.shape[1] else np.uint64(0))
         for i in range(0, wide.shape[1], 2)
     ]
-    order = np.lexsort(keys[::-1])
-    new = np.ones(len(order), dtype=bool)
-    for key in keys:
-        ordered = key[order]
-        new[1:] &= ordered[1:] == ordered[:-1]
-    new = ~new
-    new[0] = True
-    bucket = np.empty(len(order), dtype=np.int64)
-    bucket[order] = np.cumsum(new) - 1
+    n = np.uint64(len(block))
+    bucket = factorize(keys[0])[1]
+    for key in keys[1:]:
+        bucket = factorize(bucket.astype(np.uint64) * n + factorize(key)[1].astype(np.uint64))[1]
     return bucket
 
 
@@ -266,13 +265,16 @@ def _cross_pairs(
     return np.stack([left, right], axis=1)
 
 
-def similar_components(sig: npt.NDArray[np.uint32], params: TemplateParams) -> npt.NDArray[np.int64]:
+def similar_components(
+    sig: npt.NDArray[np.uint32], params: TemplateParams, factorize: Factorize = unique_inverse
+) -> npt.NDArray[np.int64]:
     """The components of the :func:`similar_pairs` graph, labelled by their smallest row.
 
     Exact, without enumerating every candidate pair: band by band, each bucket's rows are first checked
     against the bucket's first row, then every pair of rows still in different components is checked.
     Pairs inside one component could not change the components, so they are skipped; a bucket of
-    near-duplicates then costs about one check per row instead of one per pair.
+    near-duplicates then costs about one check per row instead of one per pair. ``factorize`` numbers
+    the buckets (see :func:`unique_inverse`); the result does not depend on it.
     """
     n = len(sig)
     label = np.arange(n, dtype=np.int64)
@@ -285,7 +287,7 @@ def similar_components(sig: npt.NDArray[np.uint32], params: TemplateParams) -> n
             label = components(n, label[joined])[label]
 
     for band in range(params.bands):
-        bucket = _buckets(sig[:, band * params.rows : (band + 1) * params.rows])
+        bucket = _buckets(sig[:, band * params.rows : (band + 1) * params.rows], factorize)
         shared = np.flatnonzero(np.bincount(bucket)[bucket] >= 2)  # rows alone in their bucket pair with none
         if not shared.size:
             continue
@@ -327,7 +329,7 @@ def cluster_codes(
     if len(chosen) < 2:
         return labels
     sig = code_signatures(codes[np.repeat(eligible, lengths)], lengths[chosen], params, factorize)
-    root = similar_components(sig, params)
+    root = similar_components(sig, params, factorize)
     # label = the first text of each component; components of one text stay unlabelled
     order = np.argsort(root, kind="stable")
     sorted_root = root[order]
