@@ -91,7 +91,7 @@ def fold_simple(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -
     if other.any():
         keep &= ~np.repeat(other, lengths)
     dropped = per_text(np.flatnonzero(~keep))  # spaces and punctuation: a small share of a text
-    return (mapped[keep].astype(np.uint32), lengths - dropped), other
+    return (mapped[keep].view(np.uint32), lengths - dropped), other  # kept code points are positive
 
 
 def merge_folded(simple: Codes, others: Codes, other: npt.NDArray[np.bool_]) -> Codes:

@@ -150,7 +150,7 @@ def _code_points(values: pa.Array) -> tuple[npt.NDArray[np.uint32], npt.NDArray[
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1 + values.offset)
     start, end = int(offsets[values.offset]), int(offsets[-1])
     data = values.buffers()[2]
-    text = data.to_pybytes()[start:end].decode("utf-8") if data is not None else ""
+    text = str(memoryview(data)[start:end], "utf-8") if data is not None else ""  # decoded in place
     codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
     return codes, np.asarray(pc.utf8_length(values), dtype=np.int64)
 

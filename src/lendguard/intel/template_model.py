@@ -79,9 +79,11 @@ def _window_keys(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64], 
         starts = ends - back
         inside[starts[(starts >= 0) & (starts < m)]] = False
     if k * 21 <= 64:  # a code point has at most 21 bits
-        packed = np.zeros(m, dtype=np.uint64)
-        for offset in range(k):
-            packed = (packed << np.uint64(21)) | codes[offset : offset + m].astype(np.uint64)
+        # in place: one array of keys instead of a temporary per shift and per code point
+        packed = codes[:m].astype(np.uint64)
+        for offset in range(1, k):
+            packed <<= np.uint64(21)
+            packed |= codes[offset : offset + m]
         return packed[inside]
     windows = np.zeros((0, k), dtype=np.uint32)
     if m:
@@ -162,8 +164,10 @@ def code_signatures(
     # every permutation of every distinct shingle (uint32 arithmetic wraps: mod 2**32, as in datasketch)
     permuted = a[:, None] * hashes[None, :] + b[:, None]
     mins = np.empty((perms, len(present)), dtype=np.uint32)
+    values = np.empty(len(ids), dtype=np.uint32)  # one buffer for every permutation's values
     for j in range(perms):
-        mins[j] = np.minimum.reduceat(permuted[j].take(ids), offsets)
+        permuted[j].take(ids, out=values)
+        np.minimum.reduceat(values, offsets, out=mins[j])
     out[present] = mins.T
     return out
 
