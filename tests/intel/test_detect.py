@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from lendguard.intel.graph_model import components, groups
 from tests.intel.conftest import AGENT_RING, SMALL, run_duckdb
 
 
@@ -151,3 +153,13 @@ def test_rings_are_sorted_by_score(tmp_path: Path) -> None:
     doc = run_duckdb(SMALL, threshold=0.0)
     scores = [r["score"] for r in doc["rings"]]
     assert scores == sorted(scores, reverse=True) and len(scores) >= 2
+
+
+def test_components_join_chains_and_groups_keep_only_large_enough_ones() -> None:
+    # 0-1-2 through a chain given out of order, 3 alone, 4-5, 6-7-8 joined through its largest member
+    pairs = np.array([[2, 1], [0, 1], [5, 4], [8, 6], [7, 8]], dtype=np.int64)
+    labels = components(9, pairs)
+    assert labels.tolist() == [0, 0, 0, 3, 4, 4, 6, 6, 6]
+    assert [g.tolist() for g in groups(labels, 2)] == [[0, 1, 2], [4, 5], [6, 7, 8]]
+    assert [g.tolist() for g in groups(labels, 3)] == [[0, 1, 2], [6, 7, 8]]
+    assert groups(components(0, np.zeros((0, 2), dtype=np.int64)), 2) == []
