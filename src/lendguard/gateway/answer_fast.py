@@ -1,14 +1,17 @@
 """The gateway's fast path: the common case of a query, with few statements and short locks.
 
-Reads that take no lock, then one short write that charges with a conditional UPDATE (on SQLite a
-transaction in the writer queue; on PostgreSQL one all-or-nothing statement in autocommit). Anything
-that refuses or races changes nothing and leaves the query to the locked path (``locked_path``),
-which decides again and logs the reason.
+Reads that take no lock, then a short write that charges with a conditional UPDATE. Concurrent
+writes of a process are group-committed (``group_commit``): one transaction — on SQLite one turn of
+the writer queue — applies each query's write in arrival order with its own all-or-nothing semantics
+and commits once, so a hot client's row lock is held, and the commit flushed, once per batch rather
+than once per query. Anything that refuses or races changes nothing and leaves the query to the
+locked path (``locked_path``), which decides again and logs the reason.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,13 +21,18 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from lendguard.gateway.accounts import client_contract
+from lendguard.gateway.client_store import ChargedNotRecorded
+from lendguard.gateway.group_commit import GroupCommit
 from lendguard.gateway.locked_path import LockedPath, answered
 from lendguard.gateway.model import AuthorisationState, Claims, Contract, QueryRequest, price_for, window_starts
 from lendguard.gateway.outbox import AuditOutbox
 from lendguard.gateway.outcomes import QueryResult
-from lendguard.gateway.sqlite_charge import charge_and_record_sqlite
+from lendguard.gateway.sqlite_charge import charge_and_record_sqlite, savepoint
 from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.model import Principal
+
+Outcome = QueryResult | None  # None: take the locked path
 
 
 class FastPath(LockedPath):
@@ -33,6 +41,7 @@ class FastPath(LockedPath):
     _writers: AbstractContextManager[Any]
     _read_apart: bool
     outbox: AuditOutbox
+    group: GroupCommit[FastWrite, Outcome]
 
     def _answer_fast(
         self,
@@ -47,33 +56,27 @@ class FastPath(LockedPath):
 
         The checks that need no lock read first: on SQLite in a read transaction of their own (a WAL
         snapshot that takes no write lock), on PostgreSQL in autocommit (reads lock nothing, and under
-        READ COMMITTED each statement has its own snapshot inside a transaction too). The write then
-        charges with one conditional UPDATE that re-checks suspension, balance, rate windows and tier,
-        counts the use (conditional: the authorisation's existence, revocation and remaining uses are
-        decided here, not by a prior read), inserts the query line (nothing when the idempotency key
-        is taken) and writes the ledger and audit lines. Anything unexpected changes nothing and
-        returns None: the caller then runs the locked path, which decides again and logs the refusal
-        with its reason.
+        READ COMMITTED each statement has its own snapshot inside a transaction too). The write, in a
+        group-committed batch (:meth:`write_batch`), then charges with one conditional UPDATE that
+        re-checks suspension, balance, rate windows and tier, counts the use (conditional: the
+        authorisation's existence, revocation and remaining uses are decided there, not by a prior
+        read), inserts the query line (nothing when the idempotency key is taken) and writes the
+        ledger and audit lines. Anything unexpected changes nothing and returns None: the caller then
+        runs the locked path, which decides again and logs the refusal with its reason.
         """
         now = self.clock.now()
         try:
-            if self._read_apart:
-                with self.engine.connect() as conn, conn.execution_options(read_only=True).begin():
-                    ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
-                # A connection is taken only once in the writer queue: one held while queuing would
-                # starve the pool (the queue's holder may need another one on the locked path).
-                with self._writers, self.engine.begin() as conn:
-                    return self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
-            # PostgreSQL: autocommit, each read on its own and the write one all-or-nothing statement
-            # (no BEGIN and COMMIT round trips; the reads lock nothing in a transaction either).
             with self.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-                ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
-                result = self._charge_and_record(conn, principal, ready, claims, request, idempotency_key, now)
+                if self._read_apart:
+                    with conn.execution_options(read_only=True).begin():
+                        ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                else:
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                    ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
         except _TakeLockedPath:
             return None
-        self.outbox.flush(int(ready.client["institution_id"]))
-        return result
+        # No connection is held while waiting for the batch: the leader takes one for all.
+        return self.group.submit(FastWrite(principal, ready, claims, request, idempotency_key, now))
 
     def _prepare(
         self,
@@ -101,36 +104,91 @@ class FastPath(LockedPath):
         tier = price_for(contract.tiers, request.product, Decimal(client["topup_total_fen"]) / 100)
         return _Ready(client, contract, answer, int(tier.price * 100), f"{tier.product.value}>={tier.min_topup}")
 
-    def _charge_and_record(
-        self,
-        conn: Connection,
-        principal: Principal,
-        ready: _Ready,
-        claims: Claims,
-        request: QueryRequest,
-        idempotency_key: str | None,
-        now: datetime,
-    ) -> QueryResult:
-        """The fast path's writes, in the lock order of the locked path (client row, authorisation,
-        idempotency key, chain head), so the two paths never deadlock on PostgreSQL."""
-        client, price_fen = ready.client, ready.price_fen
-        bureau_id = int(client["institution_id"])
-        repo = GatewayRepository(conn)
-        line = self._query_line(client, request, claims, uuid.uuid4().hex[:20], idempotency_key, now)
-        line.update(outcome="answered", reason=None, price_fen=price_fen, tier=ready.tier_label, response=ready.answer)
-        topup, windows = int(client["topup_total_fen"]), window_starts(now)
-        limits = (ready.contract.rate_per_second, ready.contract.rate_per_day)
-        record = {**line, "institution_id": bureau_id}
-        if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
-            event = asdict(self._query_event(principal, client, line))
-            balance = repo.charge_and_record_pg(record, event, topup_total_fen=topup, windows=windows, limits=limits)
-        else:  # SQLite: four plain statements inside the writer queue, then the audit entry below
-            balance = charge_and_record_sqlite(conn, record, topup_total_fen=topup, windows=windows, limits=limits)
-        if balance is None:
-            raise _TakeLockedPath  # refused, raced or a retry: the locked path decides and logs it
+    def write_batch(self, items: Sequence[FastWrite]) -> list[Outcome]:
+        """Write a batch of fast-path queries in one transaction; each item's result, or None (take
+        the locked path) for those refused or raced, which change nothing.
+
+        Items are applied in arrival order per client, clients in id order: two processes' batches
+        then lock client rows in the same order and never deadlock. A failure before the commit
+        charged nobody: every item takes the locked path. A failed commit raises to every member
+        (its outcome may be unknown, e.g. the connection lost: retrying could charge twice; a retry
+        with the idempotency key is safe).
+        """
+        order = sorted(range(len(items)), key=lambda i: _client_key(items[i]))
+        results: list[Outcome] = [None] * len(items)
+        pending = order
+        while pending:
+            committing = False
+            try:
+                with self._writers, self.engine.connect() as conn, conn.begin():
+                    applied = self._apply(conn, items, pending)
+                    committing = True
+            except _Spoilt as spoilt:  # PostgreSQL: the statement aborted the transaction
+                pending = [i for i in pending if i != spoilt.index]
+                continue
+            except Exception:
+                if committing:
+                    raise
+                return [None] * len(items)
+            for i, result in applied.items():
+                results[i] = result
+            break
+        return results
+
+    def after_batch(self, items: Sequence[FastWrite], results: Sequence[Outcome]) -> None:
+        """After a batch's commit (PostgreSQL): move its audit events from the outbox onto each
+        bureau's chain, once for the batch."""
         if self._read_apart:
-            self.audit.append(conn, bureau_id, self._query_event(principal, client, line), now)
-        return answered(line["ref"], client, request, price_fen, balance, ready.answer)
+            return  # SQLite: the batch appended its audit entries itself
+        charged = {int(item.ready.client["institution_id"]) for item, r in zip(items, results, strict=True) if r}
+        for bureau_id in sorted(charged):
+            self.outbox.flush(bureau_id)
+
+    def _apply(self, conn: Connection, items: Sequence[FastWrite], order: list[int]) -> dict[int, Outcome]:
+        """Each item's write in ``order``, all or nothing per item, in the caller's transaction."""
+        applied: dict[int, Outcome] = {}
+        events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
+        repo = GatewayRepository(conn)
+        for i in order:
+            item = items[i]
+            client, ready = item.ready.client, item.ready
+            bureau_id = int(client["institution_id"])
+            line = self._query_line(client, item.request, item.claims, uuid.uuid4().hex[:20], item.idem, item.now)
+            line.update(outcome="answered", reason=None, price_fen=ready.price_fen, tier=ready.tier_label)
+            line["response"] = ready.answer
+            record = {**line, "institution_id": bureau_id}
+            terms: dict[str, Any] = {
+                "topup_total_fen": int(client["topup_total_fen"]),
+                "windows": window_starts(item.now),
+                "limits": (ready.contract.rate_per_second, ready.contract.rate_per_day),
+            }
+            event = self._query_event(item.principal, client, line)
+            if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
+                try:
+                    balance = repo.charge_and_record_pg(record, asdict(event), in_transaction=True, **terms)
+                except ChargedNotRecorded:
+                    raise _Spoilt(i) from None
+            else:  # SQLite: plain statements in a savepoint (undone alone); the audit entries below
+                with savepoint(conn) as undo:
+                    balance = charge_and_record_sqlite(conn, record, **terms)
+                    if balance is None:
+                        undo()
+                if balance is not None:
+                    chain = events.setdefault(bureau_id, ([], []))
+                    chain[0].append(event)
+                    chain[1].append(item.now)
+            applied[i] = (
+                None
+                if balance is None
+                else answered(line["ref"], client, item.request, ready.price_fen, balance, ready.answer)
+            )
+        for bureau_id, (bureau_events, times) in events.items():
+            self.audit.append_many(conn, bureau_id, bureau_events, times)
+        return applied
+
+
+def _client_key(item: FastWrite) -> tuple[int, int]:
+    return int(item.ready.client["institution_id"]), int(item.ready.client["id"])
 
 
 @dataclass(frozen=True)
@@ -144,5 +202,25 @@ class _Ready:
     tier_label: str
 
 
+@dataclass(frozen=True)
+class FastWrite:
+    """One query's fast-path write, queued for a group commit."""
+
+    principal: Principal
+    ready: _Ready
+    claims: Claims
+    request: QueryRequest
+    idem: str | None
+    now: datetime
+
+
 class _TakeLockedPath(Exception):
-    """Raised inside the fast path's transaction to roll it back and take the locked path."""
+    """Raised by the fast path's reads to take the locked path."""
+
+
+class _Spoilt(Exception):
+    """PostgreSQL: item ``index`` charged but could not record, aborting the batch's transaction."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index

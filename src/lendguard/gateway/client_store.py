@@ -88,6 +88,12 @@ END AS balance_fen
 )
 # The text that fails PG_CHARGE_AND_RECORD's cast when a charge could not be recorded (not a number).
 CHARGED_NOT_RECORDED = "gateway: charged but not recorded, statement undone"
+
+
+class ChargedNotRecorded(Exception):
+    """PG_CHARGE_AND_RECORD failed (undoing itself) inside a transaction, which is now aborted."""
+
+
 INSERT_LEDGER = ledger.insert()
 
 
@@ -154,12 +160,15 @@ class ClientStore:
         topup_total_fen: int,
         windows: tuple[datetime, datetime],
         limits: tuple[int, int],
+        in_transaction: bool = False,
     ) -> int | None:
         """PostgreSQL, one statement that changes all or nothing: charge (if the client is active, the
         balance covers the price, the rate windows starting at ``windows`` have room under ``limits``
         (per second, per day) and the top-ups still total ``topup_total_fen``), count the use, insert
         the query ``line``, its ledger line and its audit ``event`` into the outbox. Returns the new
-        balance, or None when nothing was done (run it on an autocommit connection, or roll back)."""
+        balance, or None when nothing was done (run it on an autocommit connection, or roll back).
+        ``in_transaction``: a charge that could not be recorded raises :class:`ChargedNotRecorded`
+        instead (the statement failed, so the caller's transaction must be rolled back)."""
         params = {
             "inst": line["institution_id"],
             "cid": line["client_id"],
@@ -187,6 +196,8 @@ class ClientStore:
         except sa.exc.DataError as exc:
             if CHARGED_NOT_RECORDED not in str(exc.orig):
                 raise
+            if in_transaction:
+                raise ChargedNotRecorded from exc
             return None
         return None if balance is None else int(balance)
 

@@ -11,7 +11,8 @@ statement (``client_store.PG_CHARGE_AND_RECORD``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +103,18 @@ def charge_and_record_sqlite(
         return balance
     finally:
         cursor.close()
+
+
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[Callable[[], None]]:
+    """A savepoint on the driver connection, inside the caller's transaction: calling the yielded
+    ``undo`` rolls back to it, and it is released at the end (an exception leaves it to the caller's
+    rollback). Lets one query of a group-committed batch change nothing without undoing the others."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("SAVEPOINT gateway_fast_write")
+    yield lambda: driver.execute("ROLLBACK TO gateway_fast_write")
+    driver.execute("RELEASE gateway_fast_write")
 
 
 def _processors(conn: Connection) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:

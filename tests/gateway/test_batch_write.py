@@ -1,0 +1,155 @@
+"""The fast path's group commit on the real gateway: in one batch each query is all or nothing on its
+own — one refused member takes the locked path, the others are billed once — and a batch whose
+commit fails charges nobody."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from lendguard.gateway.answer_fast import FastWrite, Outcome
+from lendguard.gateway.group_commit import GroupCommit
+from lendguard.gateway.model import Refusal
+from lendguard.gateway.outcomes import QueryRefused, QueryResult
+from lendguard.gateway.tables import authorisations, queries
+from lendguard.platform.model import Role
+from tests.gateway.conftest import World
+from tests.gateway.test_concurrency import totals
+from tests.gateway.test_group_commit import wait_for
+from tests.gateway.test_outbox import outbox_size, verified
+
+
+class HeldGroup:
+    """Replaces the gateway's group: the first batch is held until the followers have queued, so
+    they make one batch; records every batch's size."""
+
+    def __init__(self, world: World) -> None:
+        self.world, self.gateway = world, world.gateway
+        self.user = world.lender.users[Role.GATEWAY_CLIENT]
+        self.sizes: list[int] = []
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.group: GroupCommit[FastWrite, Outcome] = GroupCommit(self.write, self.gateway.after_batch)
+        self.gateway.group = self.group
+
+    def write(self, items: Sequence[FastWrite]) -> list[Outcome]:
+        self.sizes.append(len(items))
+        if len(self.sizes) == 1:
+            self.entered.set()
+            assert self.release.wait(30)
+        return self.gateway.write_batch(items)
+
+    def run(self, first: str, followers: list[str]) -> list[object]:
+        """Query with token ``first`` (the held leader), then with each of ``followers`` at once."""
+
+        def call(token: str) -> object:
+            try:
+                return self.gateway.query(self.user, token, self.world.request())
+            except QueryRefused as exc:
+                return exc.reason
+            except InjectedCommitFailure as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=len(followers) + 1) as pool:
+            lead = pool.submit(call, first)
+            assert self.entered.wait(30)
+            rest = [pool.submit(call, token) for token in followers]
+            wait_for(lambda: self.group.queued == len(followers))
+            self.release.set()
+            return [lead.result(), *(f.result() for f in rest)]
+
+
+def uses(world: World, ref: str) -> int:
+    with world.container.engine.connect() as conn:
+        return int(conn.execute(sa.select(authorisations.c.uses).where(authorisations.c.ref == ref)).scalar_one())
+
+
+def refused_reasons(world: World) -> list[str]:
+    with world.container.engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.select(queries.c.reason).where(queries.c.outcome == "refused"))]
+
+
+def test_one_refused_member_takes_the_locked_path_alone_and_the_others_are_billed_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spent = world.issue(max_uses=1)
+    user = world.lender.users[Role.GATEWAY_CLIENT]
+    world.gateway.query(user, spent["token"], world.request())  # its only use
+    good = world.issue(max_uses=100)
+    decided: list[object] = []
+    decide = world.gateway._decide
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decided.append(args)
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(world.gateway, "_decide", counted)
+    group = HeldGroup(world)
+    # The fast path reads no uses: the used-up member reaches the batch's write, in the middle of it.
+    results = group.run(good["token"], [good["token"], good["token"], spent["token"], good["token"], good["token"]])
+    assert group.sizes == [1, 5]
+    assert [r if isinstance(r, Refusal) else "answered" for r in results] == [
+        "answered",
+        "answered",
+        "answered",
+        Refusal.USED_UP,
+        "answered",
+        "answered",
+    ]
+    assert len(decided) == 1  # only the refused member took the locked path
+    assert refused_reasons(world) == ["used_up"]
+    assert totals(world.container, world.client["id"]) == (100_000 - 600, 600, 6)
+    assert (uses(world, good["id"]), uses(world, spent["id"])) == (5, 1)
+    assert outbox_size(world.container) == 0
+    assert verified(world.container, world.bureau.institution_id)
+
+
+class InjectedCommitFailure(Exception):
+    """Raised by the engine's commit hook in place of the batch's COMMIT."""
+
+
+@contextmanager
+def failing_commit_of_batches(world: World, group: HeldGroup) -> Iterator[None]:
+    """Fail the COMMIT of every batch of more than one query (before it reaches the database)."""
+    local = threading.local()
+    write = group.write
+
+    def flagged(items: Sequence[FastWrite]) -> list[Outcome]:
+        local.fail = len(items) > 1
+        try:
+            return write(items)
+        finally:
+            local.fail = False
+
+    def on_commit(conn: sa.Connection) -> None:
+        if getattr(local, "fail", False):
+            raise InjectedCommitFailure("commit failed")
+
+    group.group = GroupCommit(flagged, world.gateway.after_batch)
+    world.gateway.group = group.group
+    sa.event.listen(world.container.engine, "commit", on_commit)
+    try:
+        yield
+    finally:
+        sa.event.remove(world.container.engine, "commit", on_commit)
+
+
+def test_a_batch_whose_commit_fails_charges_nobody_and_every_member_hears_of_it(world: World) -> None:
+    good = world.issue(max_uses=100)
+    group = HeldGroup(world)
+    with failing_commit_of_batches(world, group):
+        results = group.run(good["token"], [good["token"]] * 4)
+    assert group.sizes == [1, 4]
+    assert isinstance(results[0], QueryResult)
+    assert all(isinstance(r, InjectedCommitFailure) for r in results[1:])  # none lost silently
+    # Only the lone first batch committed: one charge, one use, one query line, nothing queued.
+    assert totals(world.container, world.client["id"]) == (100_000 - 100, 100, 1)
+    assert uses(world, good["id"]) == 1
+    assert refused_reasons(world) == []
+    assert outbox_size(world.container) == 0
+    assert verified(world.container, world.bureau.institution_id)
