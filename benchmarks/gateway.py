@@ -21,7 +21,10 @@ Targets: ≥ 500 checked q/s, p99 ≤ 50 ms, checked cost ≤ 3× baseline (base
 
     .venv/bin/python benchmarks/gateway.py [--pg-url postgresql://postgres@127.0.0.1:5432/test]
         [--clients 16] [--seconds 5] [--repeats 3] [--borrowers 200] [--workers 2] [--generator wrk|python]
-        [--clients-sweep 4,8,16,32]
+        [--clients-sweep 4,8,16,32] [--lenders 1]
+
+``--lenders N`` (default 1, the single hot client) spreads the checked requests over N lender clients,
+each with its own API key, balance and tokens (request i goes to lender i mod N).
 
 ``--clients-sweep`` adds, after the main run, one baseline and one checked phase at each listed
 concurrency and prints all of them (the throughput/latency curve), not only the best.
@@ -88,8 +91,9 @@ def serve(url: str, port: int, workers: int) -> None:
     )
 
 
-def prepare(url: str, borrowers: int) -> dict[str, Any]:
-    """Migrate, then create the bureau, the lender, the client, history, consents and tokens."""
+def prepare(url: str, borrowers: int, lenders: int = 1) -> dict[str, Any]:
+    """Migrate, then create the bureau, ``lenders`` lenders each with its client (own API key, balance
+    and tokens), history, consents and a token per (lender, borrower)."""
     from lendguard.gateway.model import Channel, Product, Purpose
     from lendguard.gateway.store import GatewayRepository
     from lendguard.gateway.wiring import service
@@ -103,28 +107,31 @@ def prepare(url: str, borrowers: int) -> dict[str, Any]:
     upgrade(container.engine)
     tenancy = container.tenancy
     bureau = tenancy.create_institution("CB-bench", "Bench bureau", InstitutionKind.CREDIT_BUREAU)
-    lender = tenancy.create_institution("L-bench", "Bench lender", InstitutionKind.LENDER)
     tenancy.create_user(bureau, "bench-admin", "bench-password", {Role.ADMIN})
-    tenancy.create_user(lender, "bench-client", "bench-password", {Role.GATEWAY_CLIENT})
     admin = tenancy.login("bench-admin", "bench-password")
-    caller = tenancy.login("bench-client", "bench-password")
-    assert admin is not None and caller is not None
-    key = tenancy.issue_api_key(caller, "bench").key
+    assert admin is not None
     gateway = service(container)
-    gateway.create_client(
-        admin,
-        ref="C-bench",
-        name="bench",
-        lender_code="L-bench",
-        purposes=[Purpose.CREDIT_ASSESSMENT],
-        channels=[Channel.APP],
-        prepaid=Decimal(10_000_000),
-        rate_per_second=1_000_000,
-        rate_per_day=100_000_000,
-    )
+    codes, keys = [f"L-bench-{k}" for k in range(lenders)], []
+    for k, code in enumerate(codes):
+        lender = tenancy.create_institution(code, f"Bench lender {k}", InstitutionKind.LENDER)
+        tenancy.create_user(lender, f"bench-client-{k}", "bench-password", {Role.GATEWAY_CLIENT})
+        caller = tenancy.login(f"bench-client-{k}", "bench-password")
+        assert caller is not None
+        keys.append(tenancy.issue_api_key(caller, "bench").key)
+        gateway.create_client(
+            admin,
+            ref=f"C-bench-{k}",
+            name="bench",
+            lender_code=code,
+            purposes=[Purpose.CREDIT_ASSESSMENT],
+            channels=[Channel.APP],
+            prepaid=Decimal(10_000_000),
+            rate_per_second=1_000_000,
+            rate_per_day=100_000_000,
+        )
     refs = [f"BB{i:06d}" for i in range(borrowers)]
     privacy = privacy_service(container)
-    tokens = []
+    tokens: list[list[str]] = [[] for _ in codes]  # per lender, per borrower
     expires = datetime.now(UTC) + timedelta(days=1)
     with container.engine.begin() as conn:
         GatewayRepository(conn).add_credit_records(
@@ -153,23 +160,24 @@ def prepare(url: str, borrowers: int) -> dict[str, Any]:
             r,
             purposes=["credit_assessment"],
             categories=["credit_report"],
-            recipients=["L-bench"],
+            recipients=codes,
             method="app",
             notice_version="v1",
             separate=True,
         )
-        issued = gateway.issue_authorisation(
-            admin,
-            client_ref="C-bench",
-            borrower_ref=r,
-            max_uses=10_000_000,
-            purpose=Purpose.CREDIT_ASSESSMENT,
-            product=Product.SCORE,
-            expires_at=expires,
-        )
-        tokens.append(issued["token"])
+        for k in range(lenders):
+            issued = gateway.issue_authorisation(
+                admin,
+                client_ref=f"C-bench-{k}",
+                borrower_ref=r,
+                max_uses=10_000_000,
+                purpose=Purpose.CREDIT_ASSESSMENT,
+                product=Product.SCORE,
+                expires_at=expires,
+            )
+            tokens[k].append(issued["token"])
     container.engine.dispose()
-    return {"bureau": bureau, "key": key, "refs": refs, "tokens": tokens}
+    return {"bureau": bureau, "keys": keys, "refs": refs, "tokens": tokens}
 
 
 def free_port() -> int:
@@ -288,7 +296,7 @@ local bodies = {%(bodies)s}
 local headers = {%(headers)s}
 function setup(thread) thread:set("offset", counter); counter = counter + 1 end
 function init(args)
-  for k = 1, #paths do reqs[k] = wrk.format("%(method)s", paths[k], headers, bodies[k]) end
+  for k = 1, #paths do reqs[k] = wrk.format("%(method)s", paths[k], headers[k], bodies[k]) end
   i = (tonumber(offset) or 0) * 7919
 end
 function request() i = i %% #reqs + 1; return reqs[i] end
@@ -307,35 +315,25 @@ def _lua(text: str) -> str:
 
 
 def drive_wrk(port: int, clients: int, seconds: float, requests: list[Request]) -> dict[str, float]:
-    """Drive with Debian's ``wrk`` (C, epoll; 2 threads) and a Lua script cycling through ``requests``."""
+    """Drive with Debian's ``wrk`` (C, epoll; 2 threads), a Lua script cycling through ``requests``."""
     method = requests[0][0]
     script = WRK_SCRIPT % {
         "paths": ", ".join(_lua(r[1]) for r in requests),
         "bodies": ", ".join(_lua(r[2].decode()) for r in requests),
-        "headers": ", ".join(f"[ {_lua(k)} ] = {_lua(v)}" for k, v in requests[0][3].items()),
+        "headers": ", ".join(
+            "{" + ", ".join(f"[ {_lua(k)} ] = {_lua(v)}" for k, v in r[3].items()) + "}" for r in requests
+        ),
         "method": method,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as f:
         f.write(script)
         f.flush()
-        cmd = [
-            "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(clients),
-            "-d",
-            f"{max(1, round(seconds))}s",
-            "--timeout",
-            "30s",
-            "-s",
-            f.name,
-        ]
+        duration = f"{max(1, round(seconds))}s"
+        cmd = ["wrk", "-t", "2", "-c", str(clients), "-d", duration, "--timeout", "30s", "-s", f.name]
         done = subprocess.run([*cmd, f"http://127.0.0.1:{port}"], capture_output=True, text=True)
     if done.returncode != 0 or "WRKJSON" not in done.stdout:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    out = done.stdout
-    found = json.loads(out.split("WRKJSON", 1)[1].strip().splitlines()[0])
+    found = json.loads(done.stdout.split("WRKJSON", 1)[1].strip().splitlines()[0])
     elapsed = found["duration_us"] / 1e6
     return {
         "qps": found["requests"] / elapsed,
@@ -374,24 +372,25 @@ def _generator_cpu() -> float:
 
 
 def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    setup = prepare(url, args.borrowers)
+    setup = prepare(url, args.borrowers, args.lenders)
     proc, port = start_server(url, args.workers)
     n = len(setup["refs"])
-    auth = {"Authorization": f"Bearer {setup['key']}", "Content-Type": "application/json"}
+    # Request i goes to lender i mod N: every connection cycles through all lenders' requests.
+    auths = [{"Authorization": f"Bearer {key}", "Content-Type": "application/json"} for key in setup["keys"]]
     checked: list[Request] = [
         (
             "POST",
             "/v1/gateway/queries",
             json.dumps(
                 {
-                    "token": setup["tokens"][i],
+                    "token": setup["tokens"][i % args.lenders][i],
                     "borrower_ref": setup["refs"][i],
                     "purpose": "credit_assessment",
                     "product": "score",
                     "channel": "app",
                 }
             ).encode(),
-            auth,
+            auths[i % args.lenders],
         )
         for i in range(n)
     ]
@@ -415,7 +414,8 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     med = {phase: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for phase, rs in runs.items()}
     ratio = med["baseline"]["qps"] / med["checked"]["qps"]
     print(
-        f"\n[{name}] {args.clients} connections ({args.generator}), {args.workers} server worker(s), "
+        f"\n[{name}] {args.clients} connections ({args.generator}) over {args.lenders} lender client(s), "
+        f"{args.workers} server worker(s), "
         f"{args.seconds:.0f} s x {args.repeats} repeats (medians)"
     )
     for phase in ("baseline", "checked"):
@@ -440,7 +440,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
                 f"server CPU/request {row['server_cpu_ms']:.2f} ms   load1 {row['load1']:.2f}"
             )
     summary = {f"{p}_{k}": v for p, m in med.items() for k, v in m.items()}
-    return {"database": name, **summary, "ratio": ratio, "sweep": sweep}
+    return {"database": name, "lenders": args.lenders, **summary, "ratio": ratio, "sweep": sweep}
 
 
 def main() -> None:
@@ -460,6 +460,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--borrowers", type=int, default=200)
+    parser.add_argument(
+        "--lenders",
+        type=int,
+        default=1,
+        help="lender clients (own API key, balance and tokens) the checked requests are spread over",
+    )
     parser.add_argument(
         "--clients-sweep",
         type=lambda v: [int(c) for c in v.split(",") if c],
