@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from lendguard.cli import build_cli
 from lendguard.intel.columns import parse, timestamps
 from lendguard.intel.contract_model import Column, normalise_email, normalise_phone, parse_timestamp
-from lendguard.intel.ingest import InputError, read_input
+from lendguard.intel.ingest import InputError, Reading, read_input
 
 
 @pytest.mark.parametrize(
@@ -272,3 +272,16 @@ def test_bad_utf8_is_named(small_copy: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_input(small_copy)
     assert (caught.value.file, caught.value.line, caught.value.problem) == ("phone_changes.csv", 3, "not UTF-8")
+
+
+def test_parsed_cells_are_handed_out_before_they_are_checked(small_copy: Path) -> None:
+    # template clustering starts on complaints.csv's texts while its other cells are still being checked
+    _replace(small_copy / "complaints.csv", "C004,B004,L02", " C004 ,B004,L02")
+    parsed: dict[str, pa.Table] = {}
+    tables = Reading(small_copy, on_parsed=parsed.__setitem__).all()
+    assert set(parsed) == set(tables.tables)  # every file of the folder
+    assert " C004 " in parsed["complaints"].column("complaint_id").to_pylist()  # as written
+    assert "C004" in tables["complaints"].column("row_id").to_pylist()  # as checked
+    assert parsed["complaints"].column("text").to_pylist() == [
+        t or "" for t in tables["complaints"].column("text").to_pylist()
+    ]

@@ -151,12 +151,17 @@ def _empty(spec: FileSpec) -> pa.Table:
     return pa.Table.from_pylist([], schema=pa.schema(fields))
 
 
-def read_file(path: Path, spec: FileSpec) -> pa.Table:
-    """One contract file as a typed table with a ``row_id`` column (evidence reference)."""
+def read_file(path: Path, spec: FileSpec, parsed: Callable[[pa.Table], None] | None = None) -> pa.Table:
+    """One contract file as a typed table with a ``row_id`` column (evidence reference).
+
+    ``parsed`` is given the contract columns' cells as text (every one present) before they are checked.
+    """
     table = _read(path, [c.name for c in spec.columns])
     missing = [c.name for c in spec.columns if c.name not in table.column_names]
     if missing:
         raise InputError(path.name, 1, missing[0], "required column is missing from the header")
+    if parsed is not None:
+        parsed(table)
     arrays = {c.name: _column(path, table, c) for c in spec.columns}
     if spec.id_column is not None:
         row_ids = arrays[spec.id_column]
@@ -172,13 +177,20 @@ class Reading:
 
     Files are read on ``workers`` threads (Arrow parses and computes without holding the GIL),
     complaints first; ``on_read(name, table)`` is called (on a worker thread) as each file is validated,
-    so a caller can start on it early. :meth:`table` hands out one file as soon as it is ready, so work
-    on it can start while later files are still being read; :meth:`all` waits for every file. Whichever
-    is called, the error raised for bad input is the one of the first bad file in contract order.
+    and ``on_parsed(name, cells)`` as soon as it is parsed, before its cells are checked (a caller that
+    only needs cells as text can start then; the file may still turn out bad). :meth:`table` hands out
+    one file as soon as it is ready, so work on it can start while later files are still being read;
+    :meth:`all` waits for every file. Whichever is called, the error raised for bad input is the one of
+    the first bad file in contract order.
     """
 
     def __init__(
-        self, directory: Path, *, workers: int = 2, on_read: Callable[[str, pa.Table], None] | None = None
+        self,
+        directory: Path,
+        *,
+        workers: int = 2,
+        on_read: Callable[[str, pa.Table], None] | None = None,
+        on_parsed: Callable[[str, pa.Table], None] | None = None,
     ) -> None:
         if not directory.is_dir():
             raise InputError(str(directory), None, None, "not a directory")
@@ -188,9 +200,11 @@ class Reading:
         order = sorted(present, key=lambda s: (s.name != "complaints.csv", s.name == "borrowers.csv"))
 
         def read(spec: FileSpec) -> pa.Table:
-            table = read_file(directory / spec.name, spec)
+            name = spec.name.removesuffix(".csv")
+            parsed = None if on_parsed is None else (lambda cells: on_parsed(name, cells))
+            table = read_file(directory / spec.name, spec, parsed)
             if on_read is not None:
-                on_read(spec.name.removesuffix(".csv"), table)
+                on_read(name, table)
             return table
 
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers))

@@ -169,12 +169,22 @@ def fold_texts(texts: pa.Array) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.
     return merge_folded(simple, fold_codes(*_code_points(lowered)), other)
 
 
+def template_clusters(texts: pa.Array | pa.ChunkedArray, config: DetectionConfig) -> npt.NDArray[np.int64]:
+    """Per complaint text (null or empty: no text), the row of the first text of its near-duplicate
+    cluster (-1: no twin). Needs only the texts, so it can start before the other columns are checked."""
+    folded = fold_texts(pc.fill_null(texts, "").combine_chunks())
+    return cluster_codes(*folded, config.template, _factorize)
+
+
+def cluster_heads(complaints: pa.Table, clusters: npt.NDArray[np.int64]) -> pa.Array:
+    """Per complaint, the complaint id heading its cluster of :func:`template_clusters` (null: no twin)."""
+    heads = complaints.column("row_id").take(pa.array(np.maximum(clusters, 0)))
+    return pc.if_else(pa.array(clusters >= 0), heads, pa.scalar(None, pa.string()))
+
+
 def template_labels(complaints: pa.Table, config: DetectionConfig) -> pa.Array:
     """Per complaint, the complaint id heading its text's near-duplicate cluster (null: no twin)."""
-    texts = pc.fill_null(complaints.column("text"), "").combine_chunks()
-    labels = cluster_codes(*fold_texts(texts), config.template, _factorize)
-    heads = complaints.column("row_id").take(pa.array(np.maximum(labels, 0)))
-    return pc.if_else(pa.array(labels >= 0), heads, pa.scalar(None, pa.string()))
+    return cluster_heads(complaints, template_clusters(complaints.column("text"), config))
 
 
 def _template_table(labels: pa.Array) -> pa.Table:

@@ -13,13 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from lendguard.analytics.backend import EngineName, make_backend
 from lendguard.intel.config_model import SIGNALS, DetectionConfig
 from lendguard.intel.eval_model import Truth, evaluate
 from lendguard.intel.ingest import InputError, InputTables, Reading
-from lendguard.intel.job import QUERIED, Progress, rescore, run_scored, template_labels
+from lendguard.intel.job import QUERIED, Progress, cluster_heads, rescore, run_scored, template_clusters
 from lendguard.intel.scoring_model import RingRows, document
 
 # Below this many bytes of queried CSV, DuckDB gets one thread: each of the job's statements then takes
@@ -73,20 +75,24 @@ def detect_directory(
     note = progress or (lambda _m: None)
     note("reading and validating input files")
     helpers = ThreadPoolExecutor(max_workers=2)  # the engine's start-up, then template clustering
-    labels: list[Future[pa.Array]] = []
+    clusters: list[Future[npt.NDArray[np.int64]]] = []
 
-    def start_clustering(name: str, table: pa.Table) -> None:
+    def start_clustering(name: str, cells: pa.Table) -> None:
+        # on the texts as parsed, while the rest of complaints.csv is still being checked (a bad file stops
+        # the run before the clusters are used)
         if name == "complaints":
-            labels.append(helpers.submit(template_labels, table, config))
+            clusters.append(helpers.submit(template_clusters, cells.column("text"), config))
 
     with _without_cycle_collection():
         threads = _engine_threads(directory) if directory.is_dir() else None
         starting = helpers.submit(make_backend, engine, spark_master=spark_master, arrow_views=True, threads=threads)
         try:
-            reading = Reading(directory, on_read=start_clustering)
+            reading = Reading(directory, on_parsed=start_clustering)
             queried = InputTables({name: reading.table(name) for name in QUERIED})
+            complaints = queried["complaints"]
+            labels = helpers.submit(lambda: cluster_heads(complaints, clusters[0].result())) if clusters else None
             backend = starting.result()
-            rows, rings = run_scored(backend, queried, config, progress, labels[0] if labels else None)
+            rows, rings = run_scored(backend, queried, config, progress, labels)
             reading.all()  # raises if borrowers.csv (or any file) is bad: no document, nothing written
             return document(backend.name, config, rings), rows
         finally:
