@@ -68,7 +68,7 @@ def detect_directory(
 
     Everything that does not wait for something else starts at once: the engine (DuckDB spends about
     15 ms setting up its catalog), the file readers (complaints first), template clustering as soon as
-    complaints.csv is validated, and the SQL steps as soon as the files they query are; borrowers.csv,
+    complaints.csv is parsed (on its texts), and the SQL steps as soon as the files they query are; borrowers.csv,
     which no query reads, is validated meanwhile and checked before the document is built.
     """
     config = config or DetectionConfig()
