@@ -34,7 +34,7 @@ class HeldGroup:
         self.user = world.lender.users[Role.GATEWAY_CLIENT]
         self.sizes: list[int] = []
         self.entered, self.release = threading.Event(), threading.Event()
-        self.group: GroupCommit[FastWrite, Outcome] = GroupCommit(self.write, self.gateway.after_batch)
+        self.group: GroupCommit[FastWrite, Outcome] = GroupCommit(self.write)
         self.gateway.group = self.group
 
     def write(self, items: Sequence[FastWrite]) -> list[Outcome]:
@@ -130,7 +130,7 @@ def failing_commit_of_batches(world: World, group: HeldGroup) -> Iterator[None]:
         if getattr(local, "fail", False):
             raise InjectedCommitFailure("commit failed")
 
-    group.group = GroupCommit(flagged, world.gateway.after_batch)
+    group.group = GroupCommit(flagged)
     world.gateway.group = group.group
     sa.event.listen(world.container.engine, "commit", on_commit)
     try:

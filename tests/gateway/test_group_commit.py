@@ -26,7 +26,6 @@ class Recorder:
 
     def __init__(self, fail_on: int | None = None) -> None:
         self.batches: list[list[int]] = []
-        self.after: list[list[int]] = []
         self.entered = threading.Event()
         self.release = threading.Event()
         self.fail_on = fail_on
@@ -39,9 +38,6 @@ class Recorder:
         if self.fail_on in items:
             raise RuntimeError("batch failed")
         return [2 * i for i in items]
-
-    def done(self, items: Sequence[int], results: Sequence[int]) -> None:
-        self.after.append(list(items))
 
 
 def hold_then_flood(group: GroupCommit[int, int], recorder: Recorder, followers: list[int]) -> list[object]:
@@ -64,17 +60,16 @@ def hold_then_flood(group: GroupCommit[int, int], recorder: Recorder, followers:
 
 def test_items_queued_during_a_batch_are_written_together_each_with_its_own_result() -> None:
     recorder = Recorder()
-    group = GroupCommit(recorder.write, recorder.done, cap=64)
+    group = GroupCommit(recorder.write, cap=64)
     results = hold_then_flood(group, recorder, [1, 2, 3, 4, 5])
     assert results == [0, 2, 4, 6, 8, 10]
     assert [len(b) for b in recorder.batches] == [1, 5]
     assert sorted(recorder.batches[1]) == [1, 2, 3, 4, 5]
-    assert sorted(map(len, recorder.after)) == [1, 5]
 
 
 def test_a_batch_never_exceeds_the_cap() -> None:
     recorder = Recorder()
-    group = GroupCommit(recorder.write, recorder.done, cap=2)
+    group = GroupCommit(recorder.write, cap=2)
     results = hold_then_flood(group, recorder, [1, 2, 3, 4, 5])
     assert results == [0, 2, 4, 6, 8, 10]
     assert [len(b) for b in recorder.batches] == [1, 2, 2, 1]
@@ -82,10 +77,9 @@ def test_a_batch_never_exceeds_the_cap() -> None:
 
 def test_a_failed_batch_fails_all_its_members_and_no_other() -> None:
     recorder = Recorder(fail_on=3)
-    group = GroupCommit(recorder.write, recorder.done, cap=64)
+    group = GroupCommit(recorder.write, cap=64)
     results = hold_then_flood(group, recorder, [1, 2, 3])
     assert results == [0, "batch failed", "batch failed", "batch failed"]
-    assert recorder.after == [[0]]  # ``after`` runs for committed batches only
     assert group.submit(7) == 14  # the group still works
 
 
@@ -96,12 +90,12 @@ def test_a_lone_caller_is_written_at_once() -> None:
         batches.append(list(items))
         return list(items)
 
-    group = GroupCommit(write, lambda items, results: None)
+    group = GroupCommit(write)
     assert [group.submit(i) for i in range(3)] == [0, 1, 2]
     assert batches == [[0], [1], [2]]
 
 
 def test_a_writer_returning_the_wrong_number_of_results_fails_the_batch() -> None:
-    group: GroupCommit[int, int] = GroupCommit(lambda items: [], lambda items, results: None)
+    group: GroupCommit[int, int] = GroupCommit(lambda items: [])
     with pytest.raises(RuntimeError, match="0 results for 1 items"):
         group.submit(1)

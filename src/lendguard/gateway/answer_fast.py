@@ -110,9 +110,9 @@ class FastPath(LockedPath):
 
         Items are applied in arrival order per client, clients in id order: two processes' batches
         then lock client rows in the same order and never deadlock. A failure before the commit
-        charged nobody: every item takes the locked path. A failed commit raises to every member
-        (its outcome may be unknown, e.g. the connection lost: retrying could charge twice; a retry
-        with the idempotency key is safe).
+        charged nobody: every item takes the locked path. A failed commit raises to every member:
+        its outcome may be unknown (the connection lost), and a second try here could charge twice;
+        the client's retry with its idempotency key is safe.
         """
         order = sorted(range(len(items)), key=lambda i: _client_key(items[i]))
         results: list[Outcome] = [None] * len(items)
@@ -135,17 +135,15 @@ class FastPath(LockedPath):
             break
         return results
 
-    def after_batch(self, items: Sequence[FastWrite], results: Sequence[Outcome]) -> None:
-        """After a batch's commit (PostgreSQL): move its audit events from the outbox onto each
-        bureau's chain, once for the batch."""
-        if self._read_apart:
-            return  # SQLite: the batch appended its audit entries itself
-        charged = {int(item.ready.client["institution_id"]) for item, r in zip(items, results, strict=True) if r}
-        for bureau_id in sorted(charged):
-            self.outbox.flush(bureau_id)
-
     def _apply(self, conn: Connection, items: Sequence[FastWrite], order: list[int]) -> dict[int, Outcome]:
-        """Each item's write in ``order``, all or nothing per item, in the caller's transaction."""
+        """Each item's write in ``order``, all or nothing per item, in the caller's transaction; then
+        the charged items' audit entries onto their bureaus' chains, once per bureau, last (the lock
+        order of the locked path: client rows, authorisations, idempotency keys, chain head).
+
+        PostgreSQL: the write statement queues the event in the outbox, moved onto the chain here
+        in the same transaction (one commit for both, where a drain after commit was a second one,
+        serialised across the bureau's writers); the move also takes events a crashed process left.
+        """
         applied: dict[int, Outcome] = {}
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
         repo = GatewayRepository(conn)
@@ -168,22 +166,25 @@ class FastPath(LockedPath):
                     balance = repo.charge_and_record_pg(record, asdict(event), in_transaction=True, **terms)
                 except ChargedNotRecorded:
                     raise _Spoilt(i) from None
-            else:  # SQLite: plain statements in a savepoint (undone alone); the audit entries below
+            else:  # SQLite: plain statements in a savepoint (undone alone)
                 with savepoint(conn) as undo:
                     balance = charge_and_record_sqlite(conn, record, **terms)
                     if balance is None:
                         undo()
-                if balance is not None:
-                    chain = events.setdefault(bureau_id, ([], []))
-                    chain[0].append(event)
-                    chain[1].append(item.now)
+            if balance is not None:
+                chain = events.setdefault(bureau_id, ([], []))
+                chain[0].append(event)
+                chain[1].append(item.now)
             applied[i] = (
                 None
                 if balance is None
                 else answered(line["ref"], client, item.request, ready.price_fen, balance, ready.answer)
             )
         for bureau_id, (bureau_events, times) in events.items():
-            self.audit.append_many(conn, bureau_id, bureau_events, times)
+            if self._read_apart:
+                self.audit.append_many(conn, bureau_id, bureau_events, times)
+            else:
+                self.outbox.move(conn, bureau_id)
         return applied
 
 

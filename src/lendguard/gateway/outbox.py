@@ -1,12 +1,14 @@
-"""The gateway's audit outbox: answered queries reach the bureau's hash chain in batches after commit.
+"""The gateway's audit outbox: answered queries reach the bureau's hash chain in batches.
 
-Every audit append locks the bureau's chain head until commit, so with the entry inside the query's
-transaction all queries of a bureau queue on that one row (on PostgreSQL, for several round trips
-each). Instead the fast path writes its audit event to ``gateway_audit_outbox`` in the query's own
-transaction — so a committed query always has its audit event, durable — and right after commit
-moves the queue onto the chain (:meth:`AuditOutbox.flush`). Flushes group-commit: a thread that finds
-its event already moved by another thread's batch returns at once. A process that dies between
-commit and flush leaves rows that the next flush of the bureau (any process) chains.
+Every audit append locks the bureau's chain head until commit, so with one entry per query's
+transaction all queries of a bureau queue on that one row. On PostgreSQL the fast path's write
+statement queues its audit event in ``gateway_audit_outbox`` (so a committed query always has its
+event, durable), and each group-committed batch moves the bureau's queue onto the chain once, at the
+end of its own transaction (:meth:`AuditOutbox.move`): one commit for the batch's charges and their
+chain entries. :meth:`AuditOutbox.flush` and :meth:`AuditOutbox.drain` do it after a commit, in a
+transaction of their own (flushes group-commit: a thread that finds its event already moved by
+another thread's drain returns at once). Rows a process left behind (it died between its commit and
+the move of an older version, or an event queued elsewhere) are chained by the next move or drain.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from lendguard.gateway.accounts import aware
 from lendguard.gateway.store import GatewayRepository
@@ -53,11 +55,14 @@ class AuditOutbox:
     def drain(self, institution_id: int) -> int:
         """Move every queued event of the bureau onto its chain, oldest first; return how many."""
         with self.engine.begin() as conn:
-            repo = GatewayRepository(conn)
-            rows = repo.take_outbox(institution_id)
-            if not rows:
-                return 0
-            events = [AuditEvent(**row["event"]) for row in rows]
-            times = [aware(row["at"]) or row["at"] for row in rows]
-            self.audit.append_many(conn, institution_id, events, times)
+            return self.move(conn, institution_id)
+
+    def move(self, conn: Connection, institution_id: int) -> int:
+        """:meth:`drain` in the caller's transaction (which then also holds the chain head)."""
+        rows = GatewayRepository(conn).take_outbox(institution_id)
+        if not rows:
+            return 0
+        events = [AuditEvent(**row["event"]) for row in rows]
+        times = [aware(row["at"]) or row["at"] for row in rows]
+        self.audit.append_many(conn, institution_id, events, times)
         return len(rows)

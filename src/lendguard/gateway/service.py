@@ -58,11 +58,12 @@ class GatewayService(FastPath):
         self._writers = writer_queue(engine)
         # SQLite reads outside the writer queue (WAL snapshot); PostgreSQL reads in autocommit.
         self._read_apart = engine.dialect.name == "sqlite"
-        # PostgreSQL: the fast path's audit events go through the outbox (the chain head's row lock
-        # would serialise the bureau's queries); SQLite's writers are serialised anyway.
+        # PostgreSQL: the fast path's write statement queues its audit event in the outbox; each batch
+        # moves them onto the chain, once, at the end of its transaction (the chain head's row lock
+        # is then held per batch, not per query).
         self.outbox = AuditOutbox(engine, audit)
         # The fast path's writes of this process, group-committed (one transaction per batch).
-        self.group = GroupCommit(self.write_batch, self.after_batch, cap=BATCH_CAP)
+        self.group = GroupCommit(self.write_batch, cap=BATCH_CAP)
 
     # -- the query ----------------------------------------------------------------------------------
     def query(
