@@ -74,12 +74,15 @@ def refused_reasons(world: World) -> list[str]:
         return [r[0] for r in conn.execute(sa.select(queries.c.reason).where(queries.c.outcome == "refused"))]
 
 
-def test_one_refused_member_takes_the_locked_path_alone_and_the_others_are_billed_once(
-    world: World, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("refused", [1, 2])
+def test_refused_members_take_the_locked_path_alone_and_the_others_are_billed_once(
+    world: World, monkeypatch: pytest.MonkeyPatch, refused: int
 ) -> None:
-    spent = world.issue(max_uses=1)
+    """With two refused members, PostgreSQL's second try of the batch (savepoints) meets the second."""
     user = world.lender.users[Role.GATEWAY_CLIENT]
-    world.gateway.query(user, spent["token"], world.request())  # its only use
+    spent = [world.issue(max_uses=1) for _ in range(refused)]
+    for issued in spent:
+        world.gateway.query(user, issued["token"], world.request())  # its only use
     good = world.issue(max_uses=100)
     decided: list[object] = []
     decide = world.gateway._decide
@@ -90,21 +93,23 @@ def test_one_refused_member_takes_the_locked_path_alone_and_the_others_are_bille
 
     monkeypatch.setattr(world.gateway, "_decide", counted)
     group = HeldGroup(world)
-    # The fast path reads no uses: the used-up member reaches the batch's write, in the middle of it.
-    results = group.run(good["token"], [good["token"], good["token"], spent["token"], good["token"], good["token"]])
-    assert group.sizes == [1, 5]
-    assert [r if isinstance(r, Refusal) else "answered" for r in results] == [
-        "answered",
-        "answered",
-        "answered",
-        Refusal.USED_UP,
-        "answered",
-        "answered",
-    ]
-    assert len(decided) == 1  # only the refused member took the locked path
-    assert refused_reasons(world) == ["used_up"]
-    assert totals(world.container, world.client["id"]) == (100_000 - 600, 600, 6)
-    assert (uses(world, good["id"]), uses(world, spent["id"])) == (5, 1)
+    # The fast path reads no uses: the used-up members reach the batch's write, amid the others.
+    followers = [good["token"]] * 4
+    for n, issued in enumerate(spent):
+        followers.insert(2 + 2 * n, issued["token"])
+    results = group.run(good["token"], followers)
+    assert group.sizes == [1, 4 + refused]
+    expected = ["answered" if token == good["token"] else Refusal.USED_UP for token in [good["token"], *followers]]
+    assert [r if isinstance(r, Refusal) else "answered" for r in results] == expected
+    assert len(decided) == refused  # only the refused members took the locked path
+    assert refused_reasons(world) == ["used_up"] * refused
+    assert totals(world.container, world.client["id"]) == (
+        100_000 - 100 * (refused + 5),
+        100 * (refused + 5),
+        refused + 5,
+    )
+    assert uses(world, good["id"]) == 5
+    assert [uses(world, issued["id"]) for issued in spent] == [1] * refused
     assert outbox_size(world.container) == 0
     assert verified(world.container, world.bureau.institution_id)
 

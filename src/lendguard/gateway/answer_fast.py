@@ -116,15 +116,16 @@ class FastPath(LockedPath):
         """
         order = sorted(range(len(items)), key=lambda i: _client_key(items[i]))
         results: list[Outcome] = [None] * len(items)
-        pending = order
+        pending, guarded = order, False
         while pending:
             committing = False
             try:
                 with self._writers, self.engine.connect() as conn, conn.begin():
-                    applied = self._apply(conn, items, pending)
+                    applied = self._apply(conn, items, pending, guarded)
                     committing = True
             except _Spoilt as spoilt:  # PostgreSQL: the statement aborted the transaction
-                pending = [i for i in pending if i != spoilt.index]
+                # Again without it, each item in a savepoint this time: at most two tries per batch.
+                pending, guarded = [i for i in pending if i != spoilt.index], True
                 continue
             except Exception:
                 if committing:
@@ -135,7 +136,9 @@ class FastPath(LockedPath):
             break
         return results
 
-    def _apply(self, conn: Connection, items: Sequence[FastWrite], order: list[int]) -> dict[int, Outcome]:
+    def _apply(
+        self, conn: Connection, items: Sequence[FastWrite], order: list[int], guarded: bool
+    ) -> dict[int, Outcome]:
         """Each item's write in ``order``, all or nothing per item, in the caller's transaction; then
         the charged items' audit entries onto their bureaus' chains, once per bureau, last (the lock
         order of the locked path: client rows, authorisations, idempotency keys, chain head).
@@ -143,6 +146,7 @@ class FastPath(LockedPath):
         PostgreSQL: the write statement queues the event in the outbox, moved onto the chain here
         in the same transaction (one commit for both, where a drain after commit was a second one,
         serialised across the bureau's writers); the move also takes events a crashed process left.
+        ``guarded`` (PostgreSQL): each item in a savepoint (a first try found one that fails).
         """
         applied: dict[int, Outcome] = {}
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
@@ -162,10 +166,7 @@ class FastPath(LockedPath):
             }
             event = self._query_event(item.principal, client, line)
             if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
-                try:
-                    balance = repo.charge_and_record_pg(record, asdict(event), in_transaction=True, **terms)
-                except ChargedNotRecorded:
-                    raise _Spoilt(i) from None
+                balance = _charge_pg(conn, repo, i, (record, asdict(event), terms), guarded)
             else:  # SQLite: plain statements in a savepoint (undone alone)
                 with savepoint(conn) as undo:
                     balance = charge_and_record_sqlite(conn, record, **terms)
@@ -186,6 +187,25 @@ class FastPath(LockedPath):
             else:
                 self.outbox.move(conn, bureau_id)
         return applied
+
+
+def _charge_pg(
+    conn: Connection, repo: GatewayRepository, index: int, write: tuple[Any, Any, dict[str, Any]], guarded: bool
+) -> int | None:
+    """PostgreSQL, one item's statement. Unguarded, a charge it cannot record aborts the transaction
+    (raises :class:`_Spoilt`: the batch is tried again without it, guarded); guarded, it runs in a
+    savepoint and only that is undone (None). Savepoints cost two round trips, so only after a failure."""
+    record, event, terms = write
+    if not guarded:
+        try:
+            return repo.charge_and_record_pg(record, event, in_transaction=True, **terms)
+        except ChargedNotRecorded:
+            raise _Spoilt(index) from None
+    try:
+        with conn.begin_nested():  # rolled back to when the statement fails
+            return repo.charge_and_record_pg(record, event, in_transaction=True, **terms)
+    except ChargedNotRecorded:
+        return None
 
 
 def _client_key(item: FastWrite) -> tuple[int, int]:
