@@ -54,6 +54,10 @@ def test_the_openapi_document_is_the_stock_one(clients: tuple[TestClient, TestCl
     document = fast.get("/openapi.json").json()
     assert document == reference.get("/openapi.json").json()
     assert len(document["paths"]) > 50
+    bearer = {"type": "http", "description": "An API key: `Authorization: Bearer lg_...`", "scheme": "bearer"}
+    assert document["components"]["securitySchemes"] == {"HTTPBearer": bearer}
+    secured = [op.get("security") for path in document["paths"].values() for op in path.values()]
+    assert secured.count([{"HTTPBearer": []}]) >= 60  # every authenticated operation names the scheme
 
 
 def test_every_path_and_method_gets_the_stock_answer(clients: tuple[TestClient, TestClient], tenant_a: Tenant) -> None:
