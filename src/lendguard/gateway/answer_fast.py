@@ -123,7 +123,7 @@ class FastPath(LockedPath):
                 with self._writers, self.engine.connect() as conn, conn.begin():
                     applied = self._apply(conn, items, pending, guarded)
                     committing = True
-            except _Spoilt as spoilt:  # PostgreSQL: the statement aborted the transaction
+            except _Spoilt as spoilt:  # a member charged but could not record: the try is rolled back
                 # Again without it, each item in a savepoint this time: at most two tries per batch.
                 pending, guarded = [i for i in pending if i != spoilt.index], True
                 continue
@@ -146,7 +146,7 @@ class FastPath(LockedPath):
         PostgreSQL: the write statement queues the event in the outbox, moved onto the chain here
         in the same transaction (one commit for both, where a drain after commit was a second one,
         serialised across the bureau's writers); the move also takes events a crashed process left.
-        ``guarded`` (PostgreSQL): each item in a savepoint (a first try found one that fails).
+        ``guarded``: each item in a savepoint (a first try found one that fails).
         """
         applied: dict[int, Outcome] = {}
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
@@ -167,11 +167,8 @@ class FastPath(LockedPath):
             event = self._query_event(item.principal, client, line)
             if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
                 balance = _charge_pg(conn, repo, i, (record, asdict(event), terms), guarded)
-            else:  # SQLite: plain statements in a savepoint (undone alone)
-                with savepoint(conn) as undo:
-                    balance = charge_and_record_sqlite(conn, record, **terms)
-                    if balance is None:
-                        undo()
+            else:  # SQLite: plain statements
+                balance = _charge_sqlite(conn, i, record, terms, guarded)
             if balance is not None:
                 chain = events.setdefault(bureau_id, ([], []))
                 chain[0].append(event)
@@ -208,6 +205,24 @@ def _charge_pg(
         return None
 
 
+def _charge_sqlite(
+    conn: Connection, index: int, record: dict[str, Any], terms: dict[str, Any], guarded: bool
+) -> int | None:
+    """SQLite, one item's statements; as :func:`_charge_pg` (a charge that cannot be recorded raises
+    :class:`_Spoilt` unguarded, is undone alone guarded)."""
+    if not guarded:
+        try:
+            return charge_and_record_sqlite(conn, record, in_transaction=True, **terms)
+        except ChargedNotRecorded:
+            raise _Spoilt(index) from None
+    with savepoint(conn) as undo:
+        try:
+            return charge_and_record_sqlite(conn, record, in_transaction=True, **terms)
+        except ChargedNotRecorded:
+            undo()
+            return None
+
+
 def _client_key(item: FastWrite) -> tuple[int, int]:
     return int(item.ready.client["institution_id"]), int(item.ready.client["id"])
 
@@ -240,7 +255,7 @@ class _TakeLockedPath(Exception):
 
 
 class _Spoilt(Exception):
-    """PostgreSQL: item ``index`` charged but could not record, aborting the batch's transaction."""
+    """Item ``index`` charged but could not record: the batch's transaction must be rolled back."""
 
     def __init__(self, index: int) -> None:
         super().__init__(index)

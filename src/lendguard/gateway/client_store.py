@@ -91,7 +91,9 @@ CHARGED_NOT_RECORDED = "gateway: charged but not recorded, statement undone"
 
 
 class ChargedNotRecorded(Exception):
-    """PG_CHARGE_AND_RECORD failed (undoing itself) inside a transaction, which is now aborted."""
+    """A fast-path write charged but could not record, inside a transaction that must be rolled
+    back (PostgreSQL: PG_CHARGE_AND_RECORD failed, undoing itself, and aborted the transaction;
+    SQLite: the charge is still there)."""
 
 
 INSERT_LEDGER = ledger.insert()

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from lendguard.gateway.client_store import ChargedNotRecorded
 from lendguard.gateway.tables import queries
 
 # The charge of ``client_store.PG_CHARGE_AND_RECORD``: suspension, balance, tier and both rate windows
@@ -61,12 +62,15 @@ def charge_and_record_sqlite(
     topup_total_fen: int,
     windows: tuple[datetime, datetime],
     limits: tuple[int, int],
+    in_transaction: bool = False,
 ) -> int | None:
     """Charge the answered query ``line`` (its ``institution_id``, ``client_id``, ``price_fen``...),
     count its authorisation's use, insert the line and its ledger line, in the caller's transaction.
 
     Returns the new balance, or None as soon as a step changes nothing (not chargeable, the
     authorisation revoked or used up, the idempotency key taken): the caller must then roll back.
+    ``in_transaction``: None only when nothing changed (not chargeable); a charge that could not be
+    recorded raises :class:`ChargedNotRecorded` instead (the caller must undo it: roll back).
     """
     stamp, as_json = _processors(conn)
     params = {
@@ -94,9 +98,12 @@ def charge_and_record_sqlite(
         row = cursor.execute(CHARGE, params).fetchone()
         if row is None:
             return None
-        if cursor.execute(USE, params).rowcount != 1:
-            return None
-        if cursor.execute(INSERT_QUERY, params).fetchone() is None:
+        recorded = cursor.execute(USE, params).rowcount == 1
+        if recorded and cursor.execute(INSERT_QUERY, params).fetchone() is None:
+            recorded = False
+        if not recorded:
+            if in_transaction:
+                raise ChargedNotRecorded
             return None
         params["balance"] = balance = int(row[0])
         cursor.execute(INSERT_LEDGER, params)
@@ -109,7 +116,8 @@ def charge_and_record_sqlite(
 def savepoint(conn: Connection) -> Iterator[Callable[[], None]]:
     """A savepoint on the driver connection, inside the caller's transaction: calling the yielded
     ``undo`` rolls back to it, and it is released at the end (an exception leaves it to the caller's
-    rollback). Lets one query of a group-committed batch change nothing without undoing the others."""
+    rollback). Lets one query of a group-committed batch change nothing without undoing the others
+    (used only once a batch met such a query: each statement hands the GIL back and forth)."""
     driver = conn.connection.driver_connection
     assert driver is not None
     driver.execute("SAVEPOINT gateway_fast_write")
