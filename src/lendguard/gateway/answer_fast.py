@@ -75,8 +75,20 @@ class FastPath(LockedPath):
                     ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
         except _TakeLockedPath:
             return None
+        # The query line, its audit event and the charge's terms are built here, before the batch:
+        # on SQLite the batch runs in the writer queue, serial across the database's writers.
+        client = ready.client
+        line = self._query_line(client, request, claims, uuid.uuid4().hex[:20], idempotency_key, now)
+        line.update(outcome="answered", reason=None, price_fen=ready.price_fen, tier=ready.tier_label)
+        line["response"] = ready.answer
+        terms: dict[str, Any] = {
+            "topup_total_fen": int(client["topup_total_fen"]),
+            "windows": window_starts(now),
+            "limits": (ready.contract.rate_per_second, ready.contract.rate_per_day),
+        }
+        write = FastWrite(ready, request, line, self._query_event(principal, client, line), terms, now)
         # No connection is held while waiting for the batch: the leader takes one for all.
-        return self.group.submit(FastWrite(principal, ready, claims, request, idempotency_key, now))
+        return self.group.submit(write)
 
     def _prepare(
         self,
@@ -120,7 +132,8 @@ class FastPath(LockedPath):
         while pending:
             committing = False
             try:
-                with self._writers, self.engine.connect() as conn, conn.begin():
+                # The pool's checkout and check-in outside the writer queue (its turn is serial).
+                with self.engine.connect() as conn, self._writers, conn.begin():
                     applied = self._apply(conn, items, pending, guarded)
                     committing = True
             except _Spoilt as spoilt:  # a member charged but could not record: the try is rolled back
@@ -153,25 +166,16 @@ class FastPath(LockedPath):
         repo = GatewayRepository(conn)
         for i in order:
             item = items[i]
-            client, ready = item.ready.client, item.ready
+            client, ready, line = item.ready.client, item.ready, item.line
             bureau_id = int(client["institution_id"])
-            line = self._query_line(client, item.request, item.claims, uuid.uuid4().hex[:20], item.idem, item.now)
-            line.update(outcome="answered", reason=None, price_fen=ready.price_fen, tier=ready.tier_label)
-            line["response"] = ready.answer
             record = {**line, "institution_id": bureau_id}
-            terms: dict[str, Any] = {
-                "topup_total_fen": int(client["topup_total_fen"]),
-                "windows": window_starts(item.now),
-                "limits": (ready.contract.rate_per_second, ready.contract.rate_per_day),
-            }
-            event = self._query_event(item.principal, client, line)
             if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
-                balance = _charge_pg(conn, repo, i, (record, asdict(event), terms), guarded)
+                balance = _charge_pg(conn, repo, i, (record, asdict(item.event), item.terms), guarded)
             else:  # SQLite: plain statements
-                balance = _charge_sqlite(conn, i, record, terms, guarded)
+                balance = _charge_sqlite(conn, i, record, item.terms, guarded)
             if balance is not None:
                 chain = events.setdefault(bureau_id, ([], []))
-                chain[0].append(event)
+                chain[0].append(item.event)
                 chain[1].append(item.now)
             applied[i] = (
                 None
@@ -240,13 +244,14 @@ class _Ready:
 
 @dataclass(frozen=True)
 class FastWrite:
-    """One query's fast-path write, queued for a group commit."""
+    """One query's fast-path write, queued for a group commit: what it read and priced, its query
+    line (answered), its audit event and the charge's terms (``charge_and_record_*`` keywords)."""
 
-    principal: Principal
     ready: _Ready
-    claims: Claims
     request: QueryRequest
-    idem: str | None
+    line: dict[str, Any]
+    event: AuditEvent
+    terms: dict[str, Any]
     now: datetime
 
 
