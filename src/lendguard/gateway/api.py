@@ -136,12 +136,13 @@ class AuthorisationOut(BaseModel):
 def post_query(
     body: QueryIn,
     principal: CurrentPrincipal,
-    container: AppContainer,
+    http: Request,
     idempotency_key: Annotated[str | None, Header(max_length=80)] = None,
 ) -> JSONResponse:
+    # The container straight from the app (a Request parameter costs FastAPI no dependency to solve).
     request = QueryRequest(body.borrower_ref, body.purpose, body.product, body.channel)
     try:
-        result = service(container).query(principal, body.token, request, idempotency_key)
+        result = service(http.app.state.container).query(principal, body.token, request, idempotency_key)
     except QueryRefused as exc:
         refused = {"detail": str(exc), "reason": exc.reason.value, "query_id": exc.query_ref}
         return JSONResponse(refused, status_code=exc.status)
