@@ -103,9 +103,10 @@ class Accounts:
         self.signer = signer
         self.defaults = defaults
         self._institutions: dict[int, dict[str, Any]] = {}
-        # Lender institution -> (expiry, its client rows): the query fast path's cache, dropped on any
-        # change made through this process (others age out; the charge re-checks what matters).
-        self._serving: dict[int, tuple[float, list[dict[str, Any]]]] = {}
+        # Lender institution -> (expiry, its client rows with their contracts): the query fast path's
+        # cache, dropped on any change made through this process (others age out; the charge
+        # re-checks what matters).
+        self._serving: dict[int, tuple[float, list[tuple[dict[str, Any], Contract]]]] = {}
 
     # -- helpers ------------------------------------------------------------------------------------
     def _institution(self, institution_id: int) -> dict[str, Any]:

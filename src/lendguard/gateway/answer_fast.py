@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from lendguard.gateway.accounts import client_contract
 from lendguard.gateway.client_store import ChargedNotRecorded
 from lendguard.gateway.group_commit import GroupCommit
 from lendguard.gateway.locked_path import LockedPath, answered
@@ -101,12 +100,12 @@ class FastPath(LockedPath):
         now: datetime,
     ) -> _Ready:
         """The fast path's reads: client (cached), checks, consent and the answer, then the price."""
-        client = dict(self._serving_client(conn, principal, claims))
+        row, contract = self._serving_client(conn, principal, claims)  # the checks and the price use it
+        client = dict(row)
         bureau_id = int(client["institution_id"])
         if token_bureau != bureau_id:
             raise _TakeLockedPath
         client["lender_code"], client["bureau_code"] = lender_code, claims.bureau
-        contract = client_contract(client, self.defaults)  # once: the checks and the price use it
         # Uses and revocation are left to the conditional UPDATE of the write phase.
         if self._check(conn, client, claims, request, now, AuthorisationState(uses=0, revoked_at=None), contract):
             raise _TakeLockedPath

@@ -47,23 +47,27 @@ class LockedPath(Detection):
     consent: ConsentLedger
     provider: ScoreProvider
 
-    def _serving_client(self, conn: Connection, principal: Principal, claims: Claims) -> dict[str, Any]:
-        """The client row the caller acts as, cached for ``CLIENT_CACHE_SECONDS``.
+    def _serving_client(
+        self, conn: Connection, principal: Principal, claims: Claims
+    ) -> tuple[dict[str, Any], Contract]:
+        """The client row the caller acts as and its contract, cached for ``CLIENT_CACHE_SECONDS``.
 
         Only its contract (purposes, channels, tiers, limits) is used from the cache: the charge
         re-checks status and top-up total in SQL, so a stale entry can only send a query to the
-        locked path, never answer one that should be refused.
+        locked path, never answer one that should be refused. The contract is derived once per
+        cache fill (a pure function of the row), not per query.
         """
         key = principal.institution_id
         hit = self._serving.get(key)
         if hit is None or hit[0] <= time.monotonic():
+            rows = GatewayRepository(conn).clients_of_lender(key)
             hit = self._serving[key] = (
                 time.monotonic() + CLIENT_CACHE_SECONDS,
-                GatewayRepository(conn).clients_of_lender(key),
+                [(row, client_contract(row, self.defaults)) for row in rows],
             )
         serving = hit[1]
         if len(serving) > 1:
-            serving = [c for c in serving if c["ref"] == claims.client_ref] or serving[:1]
+            serving = [c for c in serving if c[0]["ref"] == claims.client_ref] or serving[:1]
         if not serving:
             raise PermissionDenied("this institution is not a client of the gateway")
         return serving[0]
