@@ -32,6 +32,21 @@ CHARGE = (
         day_count=_P("w_day_count"),
     )
 )
+# The fast path's charge (both databases): suspension, balance, tier and both rate windows decided by
+# one conditional UPDATE (SET expressions see the old row); no row returned: nothing changed.
+FAST_CHARGE_SQL = """
+UPDATE gateway_clients SET
+    balance_fen = balance_fen - :price,
+    second_count = CASE WHEN second_start = :second THEN second_count + 1 ELSE 1 END,
+    second_start = :second,
+    day_count = CASE WHEN day_start = :day THEN day_count + 1 ELSE 1 END,
+    day_start = :day
+WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen >= :price
+    AND topup_total_fen = :topup
+    AND (second_start IS NULL OR second_start <> :second OR second_count < :per_second)
+    AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
+RETURNING balance_fen
+"""
 # PostgreSQL: the fast path's whole write in one statement, run on its own (autocommit: no BEGIN and
 # COMMIT round trips), so the client's row — locked by the first UPDATE, and shared by all of the
 # client's queries — is held for that one statement. Each step runs only if the one before changed a
@@ -41,20 +56,8 @@ CHARGE = (
 # or the key taken, since they were read) fails the whole statement with CHARGED_NOT_RECORDED, which
 # undoes the charge — the caller then takes the locked path, which decides again and logs the reason.
 PG_CHARGE_AND_RECORD = sa.text(
-    """
-WITH c AS (
-    UPDATE gateway_clients SET
-        balance_fen = balance_fen - :price,
-        second_count = CASE WHEN second_start = :second THEN second_count + 1 ELSE 1 END,
-        second_start = :second,
-        day_count = CASE WHEN day_start = :day THEN day_count + 1 ELSE 1 END,
-        day_start = :day
-    WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen >= :price
-        AND topup_total_fen = :topup
-        AND (second_start IS NULL OR second_start <> :second OR second_count < :per_second)
-        AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
-    RETURNING balance_fen
-), u AS (
+    f"""
+WITH c AS ({FAST_CHARGE_SQL}), u AS (
     UPDATE gateway_authorisations SET uses = uses + 1
     WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
         AND EXISTS (SELECT 1 FROM c)

@@ -18,24 +18,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from lendguard.gateway.client_store import ChargedNotRecorded
+from lendguard.gateway.client_store import FAST_CHARGE_SQL, ChargedNotRecorded
 from lendguard.gateway.tables import queries
 
-# The charge of ``client_store.PG_CHARGE_AND_RECORD``: suspension, balance, tier and both rate windows
-# decided by one conditional UPDATE (SET expressions see the old row); no row: nothing changed.
-CHARGE = """
-UPDATE gateway_clients SET
-    balance_fen = balance_fen - :price,
-    second_count = CASE WHEN second_start = :second THEN second_count + 1 ELSE 1 END,
-    second_start = :second,
-    day_count = CASE WHEN day_start = :day THEN day_count + 1 ELSE 1 END,
-    day_start = :day
-WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen >= :price
-    AND topup_total_fen = :topup
-    AND (second_start IS NULL OR second_start <> :second OR second_count < :per_second)
-    AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
-RETURNING balance_fen
-"""
 USE = """
 UPDATE gateway_authorisations SET uses = uses + 1
 WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
@@ -95,7 +80,7 @@ def charge_and_record_sqlite(
     }
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        row = cursor.execute(CHARGE, params).fetchone()
+        row = cursor.execute(FAST_CHARGE_SQL, params).fetchone()
         if row is None:
             return None
         recorded = cursor.execute(USE, params).rowcount == 1
