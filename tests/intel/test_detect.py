@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from lendguard.analytics.backend import make_backend
 from lendguard.intel.graph_model import components, groups
+from lendguard.intel.job import _fetch
 from tests.intel.conftest import AGENT_RING, SMALL, run_duckdb
 
 
@@ -163,3 +165,16 @@ def test_components_join_chains_and_groups_keep_only_large_enough_ones() -> None
     assert [g.tolist() for g in groups(labels, 2)] == [[0, 1, 2], [4, 5], [6, 7, 8]]
     assert [g.tolist() for g in groups(labels, 3)] == [[0, 1, 2], [6, 7, 8]]
     assert groups(components(0, np.zeros((0, 2), dtype=np.int64)), 2) == []
+
+
+def test_evidence_of_a_kind_no_ring_has_groups_to_nothing() -> None:
+    # a small world can have candidate rings with no segment or third-party rows at all (the demo's)
+    backend = make_backend("duckdb")
+    try:
+        assert _fetch(backend, "SELECT 1::BIGINT AS ring_key, 'x' AS v WHERE false") == {}
+        assert _fetch(backend, "SELECT * FROM (VALUES (1::BIGINT, 'a'), (0, 'b'), (1, 'c')) t(k, v)") == {
+            0: [("b",)],
+            1: [("a",), ("c",)],
+        }
+    finally:
+        backend.close()

@@ -198,6 +198,8 @@ def _fetch(backend: Backend, sql: str) -> dict[int, list[tuple[Any, ...]]]:
     tuples are built column by column). Order within a ring is the engine's: nothing downstream depends
     on it (scoring sorts everything it reports)."""
     table = backend.arrow(sql)
+    if table.num_rows == 0:  # no evidence of this kind in any ring (small worlds): nothing to cut
+        return {}
     keys = np.asarray(table.column(0), dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
