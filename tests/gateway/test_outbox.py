@@ -1,14 +1,14 @@
 """The fast path's audit: every answered query is on the bureau's chain when the call returns, the
 chain never forks under concurrent queries, and events left in the outbox by a crash are chained by
-the next flush."""
+the bureau's next batch."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 
 import sqlalchemy as sa
 
-from lendguard.gateway.store import GatewayRepository
 from lendguard.gateway.tables import audit_outbox, ledger
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.audit_verify import verify
@@ -73,18 +73,19 @@ def test_a_single_query_is_on_the_chain_when_the_call_returns(container: Contain
     assert result.balance == "999.00"
 
 
-def test_events_left_in_the_outbox_by_a_crash_are_chained_by_the_next_flush(container: Container) -> None:
+def test_events_left_in_the_outbox_by_a_crash_are_chained_by_the_next_batch(container: Container) -> None:
     world = make_world(container)
     bureau = world.bureau.institution_id
     at = container.clock.now()
-    with container.engine.begin() as conn:  # committed, then the process "died" before flushing
-        repo = GatewayRepository(conn)
+    with container.engine.begin() as conn:  # committed, then the process "died" before its batch moved them
         for n in range(3):
             event = AuditEvent(actor="x", action="gateway.query.answered", subject_ref="B1", object_id=f"q{n}")
-            world.gateway.outbox.add(repo, bureau, event, at)
+            conn.execute(audit_outbox.insert(), {"institution_id": bureau, "at": at, "event": asdict(event)})
     assert outbox_size(container) == 3
-    world.gateway.outbox.flush(bureau)
+    with container.engine.begin() as conn:  # the next batch of the bureau moves what it finds queued
+        assert world.gateway.outbox.move(conn, bureau) == 3
     assert outbox_size(container) == 0
     assert chain(container, bureau)[-3:] == ["gateway.query.answered"] * 3
     assert verified(container, bureau)
-    assert world.gateway.outbox.drain(bureau) == 0
+    with container.engine.begin() as conn:
+        assert world.gateway.outbox.move(conn, bureau) == 0

@@ -32,9 +32,8 @@ UNUSE_AUTHORISATION = (
     .values(uses=authorisations.c.uses - 1)
 )
 INSERT_QUERY = queries.insert()
-INSERT_OUTBOX = audit_outbox.insert()
 # Takes the bureau's queued events in one round trip: the subquery locks them in id order (so two
-# drainers queue on the first row instead of deadlocking; the second then skips what the first
+# batches queue on the first row instead of deadlocking; the second then skips what the first
 # deleted), the DELETE removes them and returns them (RETURNING keeps no order: sorted by the caller).
 TAKE_OUTBOX = (
     audit_outbox.delete()
@@ -96,13 +95,9 @@ class QueryStore:
     def add_query(self, institution_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(INSERT_QUERY, {**values, "institution_id": institution_id})
 
-    def add_outbox(self, institution_id: int, at: datetime, event: Mapping[str, Any]) -> None:
-        """Queue one audit event for the bureau's chain (same transaction as the change it records)."""
-        self.conn.execute(INSERT_OUTBOX, {"institution_id": institution_id, "at": at, "event": dict(event)})
-
     def take_outbox(self, institution_id: int) -> list[dict[str, Any]]:
         """Remove and return the bureau's queued audit events, oldest first (gone for good only when
-        the caller's transaction commits: a drain that fails leaves them queued)."""
+        the caller's transaction commits: a batch that fails leaves them queued)."""
         rows = [row_dict(r) for r in self.conn.execute(TAKE_OUTBOX, {"inst": institution_id})]
         return sorted(rows, key=lambda row: int(row["id"]))
 

@@ -61,7 +61,7 @@ class GatewayService(FastPath):
         # PostgreSQL: the fast path's write statement queues its audit event in the outbox; each batch
         # moves them onto the chain, once, at the end of its transaction (the chain head's row lock
         # is then held per batch, not per query).
-        self.outbox = AuditOutbox(engine, audit)
+        self.outbox = AuditOutbox(audit)
         # The fast path's writes of this process, group-committed (one transaction per batch).
         self.group = GroupCommit(self.write_batch, cap=BATCH_CAP)
 
