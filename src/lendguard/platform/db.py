@@ -93,7 +93,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        # A pool as large as PostgreSQL's: SQLAlchemy's default (5 + 10 overflow) closed and reopened the
+        # overflow connections whenever more than 5 threads of a server worker held one (every reopen
+        # runs the pragmas below); a gateway worker under load holds one per request thread.
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=40)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
