@@ -16,10 +16,14 @@ from sqlalchemy.engine import Connection
 from lendguard.gateway.client_store import ClientStore
 from lendguard.gateway.query_store import QueryStore
 from lendguard.gateway.tables import alerts, applications, credit_records, row_dict
+from lendguard.platform.driver_select import DriverSelect
 
 _P = sa.bindparam
-CREDIT_HISTORY = credit_records.select().where(
-    credit_records.c.institution_id == _P("inst"), credit_records.c.borrower_ref == _P("borrower")
+# Read on every answered query (the score's input): compiled once, run on the driver connection.
+CREDIT_HISTORY = DriverSelect(
+    credit_records.select().where(
+        credit_records.c.institution_id == _P("inst"), credit_records.c.borrower_ref == _P("borrower")
+    )
 )
 
 
@@ -37,8 +41,7 @@ class GatewayRepository(ClientStore, QueryStore):
         return len(batch)
 
     def credit_history(self, institution_id: int, borrower_ref: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(CREDIT_HISTORY, {"inst": institution_id, "borrower": borrower_ref})
-        return [row_dict(r) for r in rows]
+        return CREDIT_HISTORY.rows(self.conn, {"inst": institution_id, "borrower": borrower_ref})
 
     def add_applications(self, institution_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         batch = [{**r, "institution_id": institution_id} for r in rows]

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lendguard.platform.db import BigIntId, metadata
+from lendguard.platform.driver_select import DriverSelect
 from lendguard.platform.model import NotFound
 from lendguard.platform.store import UTC_TS
 
@@ -298,8 +299,10 @@ class PersonalDataRepository:
         return result.rowcount == 1
 
 
-# The consent ledger of one subject, oldest first (the gateway's consent check on every query).
-_CONSENTS_OF_SUBJECT = (
+# The consent ledger of one subject, oldest first: the gateway's consent check runs it on every query,
+# so it is compiled once and run on the driver connection (see DriverSelect), where through
+# Connection.execute it cost about four times as much CPU.
+_CONSENTS_OF_SUBJECT = DriverSelect(
     sa.select(consents)
     .where(consents.c.institution_id == sa.bindparam("inst"), consents.c.subject_ref == sa.bindparam("subject"))
     .order_by(consents.c.given_at, consents.c.id)
@@ -316,10 +319,7 @@ class ConsentRepository:
         bulk_insert(self.conn, consents, rows)
 
     def of_subject(self, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
-        # Built once (_CONSENTS_OF_SUBJECT): this runs on every gateway query, where building the
-        # statement and its cache key cost about as much as executing it.
-        rows = self.conn.execute(_CONSENTS_OF_SUBJECT, {"inst": institution_id, "subject": subject_ref})
-        return [dict(r) for r in rows.mappings()]
+        return _CONSENTS_OF_SUBJECT.rows(self.conn, {"inst": institution_id, "subject": subject_ref})
 
     def get(self, institution_id: int, consent_ref: str) -> dict[str, Any]:
         row = (

@@ -1,0 +1,65 @@
+"""DriverSelect returns exactly what Connection.execute returns, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from lendguard.platform.db import make_engine
+from lendguard.platform.driver_select import DriverSelect
+
+_metadata = sa.MetaData()
+_things = sa.Table(
+    "driver_select_things",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(10), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("flag", sa.Boolean),
+    sa.Column("doc", sa.JSON),
+    sa.Column("amount", sa.Numeric(10, 2)),
+)
+_OF_OWNER = sa.select(_things).where(_things.c.owner == sa.bindparam("owner")).order_by(_things.c.id)
+
+
+@pytest.fixture
+def things(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    _metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            _things.insert(),
+            [
+                {"owner": "a", "at": datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), "flag": True, "doc": {"x": [1]}},
+                {"owner": "a", "at": None, "flag": False, "doc": None, "amount": Decimal("1.50")},
+                {"owner": "b", "at": None, "flag": None, "doc": None},
+            ],
+        )
+    yield engine
+    engine.dispose()
+
+
+def test_rows_equal_what_core_returns_with_every_type_processed(things: Engine) -> None:
+    select = DriverSelect(_OF_OWNER)
+    with things.connect() as conn:
+        for owner in ("a", "b", "nobody"):
+            core = [dict(r) for r in conn.execute(_OF_OWNER, {"owner": owner}).mappings()]
+            assert select.rows(conn, {"owner": owner}) == core
+    with things.connect() as conn:
+        first = select.rows(conn, {"owner": "a"})[0]
+    assert first["flag"] is True and first["doc"] == {"x": [1]}
+    assert first["at"].replace(tzinfo=UTC) == datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
+def test_rows_see_the_callers_uncommitted_writes_in_its_transaction(things: Engine) -> None:
+    with things.connect() as conn, conn.begin() as transaction:
+        conn.execute(_things.insert(), {"owner": "c"})
+        assert len(DriverSelect(_OF_OWNER).rows(conn, {"owner": "c"})) == 1
+        transaction.rollback()
+    with things.connect() as conn:
+        assert DriverSelect(_OF_OWNER).rows(conn, {"owner": "c"}) == []
