@@ -53,10 +53,10 @@ class FastPath(LockedPath):
     ) -> QueryResult | None:
         """The common case with few statements and short locks; None when anything refuses or races.
 
-        The checks that need no lock read first: on SQLite in a read transaction of their own (a WAL
-        snapshot that takes no write lock), on PostgreSQL in autocommit (reads lock nothing, and under
-        READ COMMITTED each statement has its own snapshot inside a transaction too). The write, in a
-        group-committed batch (:meth:`write_batch`), then charges with one conditional UPDATE that
+        The checks that need no lock read first, each statement in its own snapshot and taking no
+        lock: on SQLite outside any transaction (WAL readers never take the write lock), on PostgreSQL
+        in autocommit (under READ COMMITTED each statement has its own snapshot inside a transaction
+        too). The write, in a group-committed batch (:meth:`write_batch`), then charges with one conditional UPDATE that
         re-checks suspension, balance, rate windows and tier, counts the use (conditional: the
         authorisation's existence, revocation and remaining uses are decided there, not by a prior
         read), inserts the query line (nothing when the idempotency key is taken) and writes the
@@ -67,11 +67,14 @@ class FastPath(LockedPath):
         try:
             with self.engine.connect() as conn:
                 if self._read_apart:
-                    with conn.execution_options(read_only=True).begin():
-                        ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                    # No transaction is begun: the hot reads (consent, history) run on the driver
+                    # connection, each in its own WAL snapshot; a read through SQLAlchemy (a client
+                    # cache miss) begins a plain, deferred read transaction (read_only), never the
+                    # writers' BEGIN IMMEDIATE, and closing the connection ends it.
+                    conn.execution_options(read_only=True)
                 else:
                     conn.execution_options(isolation_level="AUTOCOMMIT")
-                    ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
+                ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
         except _TakeLockedPath:
             return None
         # The query line, its audit event and the charge's terms are built here, before the batch:
