@@ -11,8 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lendguard.intel.folding_model import _fold_table, as_codes, fold_codes, normalise_text
-from lendguard.intel.job import _code_points, fold_texts
-from lendguard.intel.template_model import TemplateParams, cluster_texts
+from lendguard.intel.job import _code_points, _factorize, fold_texts
+from lendguard.intel.template_model import (
+    TemplateParams,
+    _minimums,
+    cluster_texts,
+    code_signatures,
+    signatures,
+    unique_inverse,
+)
 
 BASE = (
     "本人{}因疫情失业无力偿还，贵司催收人员多次暴力催收，现要求立即停止一切催收并减免全部罚息，否则将向银保监会投诉。"
@@ -98,3 +105,37 @@ def test_code_points_of_the_table_fold_alone() -> None:
             assert unicodedata.combining(part) == 0, hex(c)
             assert ord(part) not in seconds, hex(c)
         assert len(chr(c).lower()) == 1, hex(c)  # no case mapping to several letters
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(st.integers(0, 49), min_size=1, max_size=20), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=40),
+)
+def test_signature_minimums_do_not_depend_on_the_chunks(texts: list[list[int]], chunk: int) -> None:
+    # texts are cut into chunks of about ``chunk`` shingle ids (whole texts; a long text is a chunk alone)
+    permuted = np.random.default_rng(len(texts)).integers(0, 2**32, (3, 50), dtype=np.uint64).astype(np.uint32)
+    ids = np.array([i for text in texts for i in text], dtype=np.int64)
+    offsets = np.cumsum([0] + [len(t) for t in texts[:-1]]).astype(np.int64)
+    expected = [[min(row[t].tolist()) for t in texts] for row in permuted]
+    assert _minimums(permuted, ids, offsets, chunk).tolist() == expected
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2**32 - 1)), max_size=30), st.integers(0, 3))
+def test_arrow_factorize_numbers_fixed_width_keys_as_numpy_does(rows: list[tuple[int, int]], skip: int) -> None:
+    # LSH bands are numbered as byte strings (a NumPy void dtype, Arrow fixed-size binary); a slice too
+    block = np.array(rows, dtype=np.uint32).reshape(len(rows), 2)
+    keys = block.view(np.dtype((np.void, 8))).ravel()[skip:]
+    unique, index = _factorize(keys)
+    assert unique.dtype == keys.dtype
+    assert unique[index].tolist() == keys.tolist()
+    assert sorted(unique.tolist()) == unique_inverse(keys)[0].tolist()
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(st.lists(_MIXED, min_size=1, max_size=8), st.sampled_from([2, 3, 4, 5]))
+def test_arrow_factorize_gives_the_same_signatures(texts: list[str], k: int) -> None:
+    # k > 3: shingles are fixed-width byte strings, numbered by Arrow too
+    params = TemplateParams(shingle=k)
+    assert code_signatures(*as_codes(texts), params, _factorize).tolist() == signatures(texts, params).tolist()
