@@ -76,7 +76,9 @@ def fold_simple(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -
     the general path (Unicode normalisation of the whole text, then :func:`fold_codes`).
     """
     if not len(codes) or int(codes.max()) < 0x10000:
-        mapped = _fold_table()[codes]
+        # mode="wrap": every code is in range, and NumPy's take then skips its bounds checks (about 1.5 ms
+        # of CPU instead of 3 for the 908k code points of a 50,000-borrower world's complaints)
+        mapped = _fold_table().take(codes, mode="wrap")
     else:  # code points above the BMP never fold on their own
         bmp = codes < 0x10000
         mapped = np.where(bmp, _fold_table()[np.where(bmp, codes, 0)], -1)
