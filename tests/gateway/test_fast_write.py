@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from lendguard.gateway.client_store import ChargedNotRecorded
 from lendguard.gateway.model import Refusal, window_starts
 from lendguard.gateway.outcomes import QueryRefused
 from lendguard.gateway.sqlite_charge import charge_and_record_sqlite
@@ -61,8 +62,9 @@ def test_an_authorisation_spoilt_before_the_write_is_refused_and_changes_nothing
 
 
 def test_the_write_itself_undoes_a_charge_it_cannot_record(world: World) -> None:
-    """The write, called directly with a used-up authorisation: None, and (PostgreSQL, autocommit) no
-    change at all; (SQLite) nothing once the caller rolls back, as the fast path does."""
+    """The write, called directly with a used-up authorisation, charged but could not record: it says
+    so (PostgreSQL: ChargedNotRecorded, the statement failed; SQLite: None), and once the caller rolls
+    back, as the fast path does, nothing changed."""
     issued = world.issue(max_uses=1)
     world.gateway.query(world.lender.users[Role.GATEWAY_CLIENT], issued["token"], world.request())
     before = snapshot(world)
@@ -85,10 +87,10 @@ def test_the_write_itself_undoes_a_charge_it_cannot_record(world: World) -> None
     limits = {"topup_total_fen": before["client"]["topup_total_fen"], "windows": window_starts(now)}
     engine = world.container.engine
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            repo = GatewayRepository(conn)
-            assert repo.charge_and_record_pg(line, {"action": "x"}, limits=(1000, 10**6), **limits) is None
+        with engine.connect() as conn, conn.begin() as transaction:
+            with pytest.raises(ChargedNotRecorded):
+                GatewayRepository(conn).charge_and_record_pg(line, limits=(1000, 10**6), **limits)
+            transaction.rollback()
     else:
         with engine.connect() as conn, conn.begin() as transaction:
             assert charge_and_record_sqlite(conn, line, limits=(1000, 10**6), **limits) is None

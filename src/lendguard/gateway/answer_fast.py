@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -136,7 +136,7 @@ class FastPath(LockedPath):
             try:
                 # The pool's checkout and check-in outside the writer queue (its turn is serial).
                 with self.engine.connect() as conn, self._writers, conn.begin():
-                    applied = self._apply(conn, items, pending, guarded)
+                    applied, moved = self._apply(conn, items, pending, guarded)
                     committing = True
             except _Spoilt as spoilt:  # a member charged but could not record: the try is rolled back
                 # Again without it, each item in a savepoint this time: at most two tries per batch.
@@ -148,20 +148,21 @@ class FastPath(LockedPath):
                 return [None] * len(items)
             for i, result in applied.items():
                 results[i] = result
+            self.outbox.drained.update(moved)  # committed: their outbox leftovers are on the chain
             break
         return results
 
     def _apply(
         self, conn: Connection, items: Sequence[FastWrite], order: list[int], guarded: bool
-    ) -> dict[int, Outcome]:
+    ) -> tuple[dict[int, Outcome], list[int]]:
         """Each item's write in ``order``, all or nothing per item, in the caller's transaction; then
         the charged items' audit entries onto their bureaus' chains, once per bureau, last (the lock
         order of the locked path: client rows, authorisations, idempotency keys, chain head).
 
-        PostgreSQL: the write statement queues the event in the outbox, moved onto the chain here
-        in the same transaction (one commit for both, where a drain after commit was a second one,
-        serialised across the bureau's writers); the move also takes events a crashed process left.
-        ``guarded``: each item in a savepoint (a first try found one that fails).
+        PostgreSQL: before a bureau's first batch in this process, events an earlier version left in
+        its audit outbox are chained first (see ``outbox``; nothing queues there any more).
+        ``guarded``: each item in a savepoint (a first try found one that fails). Returns each item's
+        outcome and the bureaus whose outbox was emptied.
         """
         applied: dict[int, Outcome] = {}
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
@@ -171,8 +172,8 @@ class FastPath(LockedPath):
             client, ready, line = item.ready.client, item.ready, item.line
             bureau_id = int(client["institution_id"])
             record = {**line, "institution_id": bureau_id}
-            if not self._read_apart:  # PostgreSQL: one statement; the audit event goes to the outbox
-                balance = _charge_pg(conn, repo, i, (record, asdict(item.event), item.terms), guarded)
+            if not self._read_apart:  # PostgreSQL: one statement
+                balance = _charge_pg(conn, repo, i, (record, item.terms), guarded)
             else:  # SQLite: plain statements
                 balance = _charge_sqlite(conn, i, record, item.terms, guarded)
             if balance is not None:
@@ -184,29 +185,30 @@ class FastPath(LockedPath):
                 if balance is None
                 else answered(line["ref"], client, item.request, ready.price_fen, balance, ready.answer)
             )
+        moved = []
         for bureau_id, (bureau_events, times) in events.items():
-            if self._read_apart:
-                self.audit.append_many(conn, bureau_id, bureau_events, times)
-            else:
+            if not self._read_apart and bureau_id not in self.outbox.drained:
                 self.outbox.move(conn, bureau_id)
-        return applied
+                moved.append(bureau_id)
+            self.audit.append_many(conn, bureau_id, bureau_events, times)
+        return applied, moved
 
 
 def _charge_pg(
-    conn: Connection, repo: GatewayRepository, index: int, write: tuple[Any, Any, dict[str, Any]], guarded: bool
+    conn: Connection, repo: GatewayRepository, index: int, write: tuple[Any, dict[str, Any]], guarded: bool
 ) -> int | None:
     """PostgreSQL, one item's statement. Unguarded, a charge it cannot record aborts the transaction
     (raises :class:`_Spoilt`: the batch is tried again without it, guarded); guarded, it runs in a
     savepoint and only that is undone (None). Savepoints cost two round trips, so only after a failure."""
-    record, event, terms = write
+    record, terms = write
     if not guarded:
         try:
-            return repo.charge_and_record_pg(record, event, in_transaction=True, **terms)
+            return repo.charge_and_record_pg(record, **terms)
         except ChargedNotRecorded:
             raise _Spoilt(index) from None
     try:
         with conn.begin_nested():  # rolled back to when the statement fails
-            return repo.charge_and_record_pg(record, event, in_transaction=True, **terms)
+            return repo.charge_and_record_pg(record, **terms)
     except ChargedNotRecorded:
         return None
 

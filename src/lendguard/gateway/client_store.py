@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lendguard.gateway.tables import clients, ledger, row_dict
+from lendguard.platform.driver_statement import DriverStatement
 from lendguard.platform.model import NotFound
 from lendguard.platform.store import UTC_TS
 
@@ -47,16 +48,18 @@ WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen
     AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
 RETURNING balance_fen
 """
-# PostgreSQL: the fast path's whole write in one statement, run on its own (autocommit: no BEGIN and
-# COMMIT round trips), so the client's row — locked by the first UPDATE, and shared by all of the
-# client's queries — is held for that one statement. Each step runs only if the one before changed a
+# PostgreSQL: the fast path's whole write for one query in one statement (one round trip; a batch's
+# statements share its transaction), run on the driver connection (DriverStatement: through
+# Connection.execute SQLAlchemy's per-statement work cost more than the round trip; its audit event is
+# appended by the caller). Each step runs only if the one before changed a
 # row (the charge, then the use, then the query line, whose idempotency key may be taken), in the lock
 # order of the locked path: client row, authorisation, idempotency key. All or nothing: not charged
 # returns NULL having changed nothing; charged but not recorded (the authorisation used up or revoked,
 # or the key taken, since they were read) fails the whole statement with CHARGED_NOT_RECORDED, which
 # undoes the charge — the caller then takes the locked path, which decides again and logs the reason.
-PG_CHARGE_AND_RECORD = sa.text(
-    f"""
+PG_CHARGE_AND_RECORD = DriverStatement(
+    sa.text(
+        f"""
 WITH c AS ({FAST_CHARGE_SQL}), u AS (
     UPDATE gateway_authorisations SET uses = uses + 1
     WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
@@ -77,10 +80,6 @@ WITH c AS ({FAST_CHARGE_SQL}), u AS (
     SELECT CAST(:inst AS INTEGER), CAST(:cid AS INTEGER), CAST(:at AS TIMESTAMPTZ), 'charge',
         -CAST(:price AS BIGINT), c.balance_fen, CAST(:ref AS VARCHAR), CAST(:tier AS VARCHAR)
     FROM c WHERE EXISTS (SELECT 1 FROM q)
-), o AS (
-    INSERT INTO gateway_audit_outbox (institution_id, at, event)
-    SELECT CAST(:inst AS INTEGER), CAST(:at AS TIMESTAMPTZ), CAST(:event AS JSONB)
-    WHERE EXISTS (SELECT 1 FROM q)
 )
 SELECT CASE
     WHEN EXISTS (SELECT 1 FROM q) THEN (SELECT balance_fen FROM c)
@@ -88,6 +87,7 @@ SELECT CASE
     ELSE CAST((SELECT CAST(:abort AS VARCHAR) FROM c) AS BIGINT)
 END AS balance_fen
 """
+    )
 )
 # The text that fails PG_CHARGE_AND_RECORD's cast when a charge could not be recorded (not a number).
 CHARGED_NOT_RECORDED = "gateway: charged but not recorded, statement undone"
@@ -160,20 +160,17 @@ class ClientStore:
     def charge_and_record_pg(
         self,
         line: Mapping[str, Any],
-        event: Mapping[str, Any],
         *,
         topup_total_fen: int,
         windows: tuple[datetime, datetime],
         limits: tuple[int, int],
-        in_transaction: bool = False,
     ) -> int | None:
-        """PostgreSQL, one statement that changes all or nothing: charge (if the client is active, the
-        balance covers the price, the rate windows starting at ``windows`` have room under ``limits``
-        (per second, per day) and the top-ups still total ``topup_total_fen``), count the use, insert
-        the query ``line``, its ledger line and its audit ``event`` into the outbox. Returns the new
-        balance, or None when nothing was done (run it on an autocommit connection, or roll back).
-        ``in_transaction``: a charge that could not be recorded raises :class:`ChargedNotRecorded`
-        instead (the statement failed, so the caller's transaction must be rolled back)."""
+        """PostgreSQL, in the caller's transaction, one statement that changes all or nothing: charge
+        (if the client is active, the balance covers the price, the rate windows starting at
+        ``windows`` have room under ``limits`` (per second, per day) and the top-ups still total
+        ``topup_total_fen``), count the use, insert the query ``line`` and its ledger line. Returns
+        the new balance, or None when nothing was done; a charge that could not be recorded raises
+        :class:`ChargedNotRecorded` (the statement failed: the caller's transaction must be rolled back)."""
         params = {
             "inst": line["institution_id"],
             "cid": line["client_id"],
@@ -193,17 +190,14 @@ class ClientStore:
             "product": line["product"],
             "tier": line["tier"],
             "response": json.dumps(line["response"]),
-            "event": json.dumps(dict(event)),
             "abort": CHARGED_NOT_RECORDED,
         }
         try:
-            balance = self.conn.execute(PG_CHARGE_AND_RECORD, params).scalar_one()
-        except sa.exc.DataError as exc:
-            if CHARGED_NOT_RECORDED not in str(exc.orig):
+            balance = PG_CHARGE_AND_RECORD.first_value(self.conn, params)
+        except self.conn.dialect.loaded_dbapi.DataError as exc:
+            if CHARGED_NOT_RECORDED not in str(exc):
                 raise
-            if in_transaction:
-                raise ChargedNotRecorded from exc
-            return None
+            raise ChargedNotRecorded from exc
         return None if balance is None else int(balance)
 
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:

@@ -1,12 +1,10 @@
-"""The gateway's audit outbox: answered queries reach the bureau's hash chain in batches.
+"""The gateway's audit outbox: events an earlier version queued, chained onto the bureau's chain.
 
-Every audit append locks the bureau's chain head until commit, so with one entry per query's
-transaction all queries of a bureau queue on that one row. On PostgreSQL the fast path's write
-statement queues its audit event in ``gateway_audit_outbox`` (so a committed query always has its
-event, durable), and each group-committed batch moves the bureau's queue onto the chain once, at the
-end of its own transaction (:meth:`AuditOutbox.move`): one commit for the batch's charges and their
-chain entries. Rows a process left behind (it died between its commit and the move) are chained by
-the bureau's next move, which takes every queued row, oldest first.
+Earlier versions of the PostgreSQL fast path queued each answered query's audit event in
+``gateway_audit_outbox`` and moved the queue onto the bureau's hash chain after commit, so a process
+that died in between left events there. The fast path now appends its events in the batch's own
+transaction (nothing queues here any more); before a bureau's first batch in a process, whatever an
+earlier version left is chained first, oldest first (:meth:`AuditOutbox.move`), so no event is lost.
 """
 
 from __future__ import annotations
@@ -24,6 +22,8 @@ class AuditOutbox:
 
     def __init__(self, audit: AuditLog) -> None:
         self.audit = audit
+        # bureaus whose queue a committed batch of this process has emptied (nothing refills it)
+        self.drained: set[int] = set()
 
     def move(self, conn: Connection, institution_id: int) -> int:
         """Move every queued event of the bureau onto its chain, oldest first, in the caller's

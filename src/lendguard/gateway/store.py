@@ -16,11 +16,11 @@ from sqlalchemy.engine import Connection
 from lendguard.gateway.client_store import ClientStore
 from lendguard.gateway.query_store import QueryStore
 from lendguard.gateway.tables import alerts, applications, credit_records, row_dict
-from lendguard.platform.driver_select import DriverSelect
+from lendguard.platform.driver_statement import DriverStatement
 
 _P = sa.bindparam
 # Read on every answered query (the score's input): compiled once, run on the driver connection.
-CREDIT_HISTORY = DriverSelect(
+CREDIT_HISTORY = DriverStatement(
     credit_records.select().where(
         credit_records.c.institution_id == _P("inst"), credit_records.c.borrower_ref == _P("borrower")
     )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from lendguard.platform.db import BigIntId, metadata
-from lendguard.platform.driver_select import DriverSelect
+from lendguard.platform.driver_statement import DriverStatement
 from lendguard.platform.model import NotFound
 from lendguard.platform.store import UTC_TS
 
@@ -300,9 +300,9 @@ class PersonalDataRepository:
 
 
 # The consent ledger of one subject, oldest first: the gateway's consent check runs it on every query,
-# so it is compiled once and run on the driver connection (see DriverSelect), where through
+# so it is compiled once and run on the driver connection (see DriverStatement), where through
 # Connection.execute it cost about four times as much CPU.
-_CONSENTS_OF_SUBJECT = DriverSelect(
+_CONSENTS_OF_SUBJECT = DriverStatement(
     sa.select(consents)
     .where(consents.c.institution_id == sa.bindparam("inst"), consents.c.subject_ref == sa.bindparam("subject"))
     .order_by(consents.c.given_at, consents.c.id)

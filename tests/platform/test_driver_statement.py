@@ -1,4 +1,4 @@
-"""DriverSelect returns exactly what Connection.execute returns, inside the caller's transaction."""
+"""DriverStatement returns exactly what Connection.execute returns, inside the caller's transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lendguard.platform.db import make_engine
-from lendguard.platform.driver_select import DriverSelect
+from lendguard.platform.driver_statement import DriverStatement
 
 _metadata = sa.MetaData()
 _things = sa.Table(
@@ -45,7 +45,7 @@ def things(db_url: str) -> Iterator[Engine]:
 
 
 def test_rows_equal_what_core_returns_with_every_type_processed(things: Engine) -> None:
-    select = DriverSelect(_OF_OWNER)
+    select = DriverStatement(_OF_OWNER)
     with things.connect() as conn:
         for owner in ("a", "b", "nobody"):
             core = [dict(r) for r in conn.execute(_OF_OWNER, {"owner": owner}).mappings()]
@@ -59,7 +59,15 @@ def test_rows_equal_what_core_returns_with_every_type_processed(things: Engine) 
 def test_rows_see_the_callers_uncommitted_writes_in_its_transaction(things: Engine) -> None:
     with things.connect() as conn, conn.begin() as transaction:
         conn.execute(_things.insert(), {"owner": "c"})
-        assert len(DriverSelect(_OF_OWNER).rows(conn, {"owner": "c"})) == 1
+        assert len(DriverStatement(_OF_OWNER).rows(conn, {"owner": "c"})) == 1
         transaction.rollback()
     with things.connect() as conn:
-        assert DriverSelect(_OF_OWNER).rows(conn, {"owner": "c"}) == []
+        assert DriverStatement(_OF_OWNER).rows(conn, {"owner": "c"}) == []
+
+
+def test_a_textual_statement_gives_its_first_value_or_none(things: Engine) -> None:
+    count = DriverStatement(sa.text("SELECT COUNT(*) FROM driver_select_things WHERE owner = :owner"))
+    first = DriverStatement(sa.text("SELECT id FROM driver_select_things WHERE owner = :owner ORDER BY id"))
+    with things.connect() as conn:
+        assert count.first_value(conn, {"owner": "a", "unused": 1}) == 2
+        assert first.first_value(conn, {"owner": "nobody"}) is None

@@ -1,0 +1,92 @@
+"""A Core statement compiled once per dialect and run straight on the driver connection.
+
+For the few statements on a hot path (the gateway's consent check and score history run on every
+query, its charge on every answered one): through ``Connection.execute`` a small indexed statement
+costs several times its execution in SQLAlchemy's per-statement work (execution context, events,
+parameter and result set-up). Here the statement is compiled once per dialect and executed on the
+DBAPI cursor of the caller's connection — in the caller's transaction, if one was begun — and each
+column of a SELECT passes through the result processor SQLAlchemy would apply, so the rows are
+exactly what ``execute(...).mappings()`` returns. Parameters must be plain values that need no bind
+processing (ints, strings, datetimes the driver adapts). Driver errors are raised as the driver's
+own exceptions (``conn.dialect.loaded_dbapi``), not wrapped by SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import Select, TextClause
+
+Processors = tuple[Callable[[Any], Any] | None, ...]
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # parameter names in order for positional paramstyles
+    names: tuple[str, ...]  # the parameters, for named paramstyles
+    # per column, set on the first execution: some depend on the driver's type code in the description
+    processors: Processors | None = None
+
+
+class DriverStatement:
+    """``statement`` (named ``bindparam`` parameters only) run on the driver connection; see the module."""
+
+    def __init__(self, statement: Select[Any] | TextClause) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+        found = _Compiled(compiled.string, positions, tuple(compiled.params))
+        self._by_dialect[dialect.name] = found  # idempotent: a race compiles twice, harmlessly
+        return found
+
+    def _processors(self, dialect: Dialect, description: Any) -> Processors:
+        if not isinstance(self.statement, Select):
+            return ()  # textual SQL: SQLAlchemy applies no result processing either
+        return tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(self.statement.selected_columns, description, strict=True)
+        )
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows (values processed as SQLAlchemy would), in the caller's transaction."""
+        compiled = self._by_dialect.get(conn.dialect.name) or self._compile(conn.dialect)
+        if compiled.positions is None:
+            bound: Any = {name: params[name] for name in compiled.names}
+        else:
+            bound = [params[name] for name in compiled.positions]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, bound)
+            fetched = cursor.fetchall() if cursor.description is not None else []
+            names = [d[0] for d in cursor.description or ()]
+            if compiled.processors is None and cursor.description is not None:
+                compiled.processors = self._processors(conn.dialect, cursor.description)
+        finally:
+            cursor.close()
+        processors = compiled.processors or ()
+        if not any(processors):
+            return names, fetched
+        return names, [
+            tuple(
+                value if process is None or value is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in fetched
+        ]
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The statement's rows as dicts keyed by column name."""
+        names, fetched = self.execute(conn, params)
+        return [dict(zip(names, row, strict=True)) for row in fetched]
+
+    def first_value(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        fetched = self.execute(conn, params)[1]
+        return fetched[0][0] if fetched else None
