@@ -7,9 +7,11 @@ import unicodedata
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lendguard.intel import template_model
 from lendguard.intel.folding_model import _fold_table, as_codes, fold_codes, normalise_text
 from lendguard.intel.job import _code_points, _factorize, fold_texts
 from lendguard.intel.template_model import (
@@ -139,3 +141,16 @@ def test_arrow_factorize_gives_the_same_signatures(texts: list[str], k: int) -> 
     # k > 3: shingles are fixed-width byte strings, numbered by Arrow too
     params = TemplateParams(shingle=k)
     assert code_signatures(*as_codes(texts), params, _factorize).tolist() == signatures(texts, params).tolist()
+
+
+def test_components_do_not_depend_on_how_band_rows_are_sorted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # below UNIQUE_SORT_BELOW texts, rows are sorted by one distinct key; above it, stably by bucket and
+    # component: both orders are the same
+    texts = [BASE.format(name) for name in ("张三", "李四四", "王五", "赵六六六", "钱七")] * 3 + [
+        "不同的投诉内容" * 3
+    ] * 2
+    params = TemplateParams()
+    expected = cluster_texts(texts, params)
+    monkeypatch.setattr(template_model, "UNIQUE_SORT_BELOW", 0)
+    assert cluster_texts(texts, params) == expected
+    assert len(set(expected)) == 2

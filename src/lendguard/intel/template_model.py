@@ -260,13 +260,21 @@ def _buckets(block: npt.NDArray[np.uint32], factorize: Factorize) -> npt.NDArray
     return factorize(rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel())[1]
 
 
+# Below this many texts, (bucket * n + component) * n + row < n**3 fits in an int64.
+UNIQUE_SORT_BELOW = 1 << 21
+
+
 def _grouped(
     rows: npt.NDArray[np.int64], bucket: npt.NDArray[np.int64], label: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """``rows`` sorted by bucket, then component: (order, bucket start flags, component start flags)."""
+    """``rows`` (ascending) sorted by bucket, then component, then row: (order, bucket start flags,
+    component start flags)."""
     n = len(label)
     key = bucket[rows] * n + label[rows]
-    order = rows[np.argsort(key, kind="stable")]
+    # below UNIQUE_SORT_BELOW, the row in the key too: keys are distinct, so NumPy's default sort (SIMD
+    # quicksort) gives the stable order; about 3 ms less CPU over the 16 sorts of a 50,000-borrower world
+    distinct = n < UNIQUE_SORT_BELOW
+    order = rows[np.argsort(key * n + rows) if distinct else np.argsort(key, kind="stable")]
     b, lab = bucket[order], label[order]
     new_bucket = np.concatenate(([True], b[1:] != b[:-1]))
     new_group = new_bucket | np.concatenate(([True], lab[1:] != lab[:-1]))
