@@ -71,3 +71,21 @@ def test_a_textual_statement_gives_its_first_value_or_none(things: Engine) -> No
     with things.connect() as conn:
         assert count.first_value(conn, {"owner": "a", "unused": 1}) == 2
         assert first.first_value(conn, {"owner": "nobody"}) is None
+
+
+def test_first_values_gives_each_parameter_sets_first_value_in_order(things: Engine) -> None:
+    count = DriverStatement(sa.text("SELECT COUNT(*) FROM driver_select_things WHERE owner = :owner"))
+    with things.connect() as conn:
+        assert count.first_values(conn, [{"owner": "a"}, {"owner": "nobody"}, {"owner": "b"}]) == [2, 0, 1]
+        assert count.first_values(conn, []) == []
+
+
+def test_first_values_raise_the_drivers_error_of_the_first_failing_statement(things: Engine) -> None:
+    insert = DriverStatement(sa.text("INSERT INTO driver_select_things (id, owner) VALUES (:id, 'z') RETURNING id"))
+    with things.connect() as conn, conn.begin() as transaction:
+        assert insert.first_values(conn, [{"id": 100}, {"id": 101}]) == [100, 101]
+        with pytest.raises(conn.dialect.loaded_dbapi.IntegrityError):
+            insert.first_values(conn, [{"id": 102}, {"id": 1}, {"id": 103}])  # id 1 is taken
+        transaction.rollback()
+    with things.connect() as conn:
+        assert DriverStatement(_OF_OWNER).rows(conn, {"owner": "z"}) == []

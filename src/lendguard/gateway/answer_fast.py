@@ -139,7 +139,8 @@ class FastPath(LockedPath):
                     applied, moved = self._apply(conn, items, pending, guarded)
                     committing = True
             except _Spoilt as spoilt:  # a member charged but could not record: the try is rolled back
-                # Again without it, each item in a savepoint this time: at most two tries per batch.
+                # Again without it (every item when it is not known which), each in a savepoint this
+                # time: at most two tries per batch.
                 pending, guarded = [i for i in pending if i != spoilt.index], True
                 continue
             except Exception:
@@ -167,13 +168,23 @@ class FastPath(LockedPath):
         applied: dict[int, Outcome] = {}
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
         repo = GatewayRepository(conn)
+        records = {i: {**items[i].line, "institution_id": int(items[i].ready.client["institution_id"])} for i in order}
+        pipelined: dict[int, int | None] = {}
+        if not self._read_apart and not guarded:
+            # PostgreSQL: every item's statement in one round trip (the leader holds the hot client's
+            # row lock until commit, and each separate round trip also waited to get the GIL back)
+            try:
+                balances = repo.charge_and_record_pg_many([(records[i], items[i].terms) for i in order])
+            except ChargedNotRecorded:
+                raise _Spoilt(None) from None  # which one is not known: every item again, guarded
+            pipelined = dict(zip(order, balances, strict=True))
         for i in order:
             item = items[i]
             client, ready, line = item.ready.client, item.ready, item.line
             bureau_id = int(client["institution_id"])
-            record = {**line, "institution_id": bureau_id}
-            if not self._read_apart:  # PostgreSQL: one statement
-                balance = _charge_pg(conn, repo, i, (record, item.terms), guarded)
+            record = records[i]
+            if not self._read_apart:  # PostgreSQL: one statement (pipelined above unless guarded)
+                balance = pipelined[i] if not guarded else _charge_pg_guarded(conn, repo, (record, item.terms))
             else:  # SQLite: plain statements
                 balance = _charge_sqlite(conn, i, record, item.terms, guarded)
             if balance is not None:
@@ -194,18 +205,10 @@ class FastPath(LockedPath):
         return applied, moved
 
 
-def _charge_pg(
-    conn: Connection, repo: GatewayRepository, index: int, write: tuple[Any, dict[str, Any]], guarded: bool
-) -> int | None:
-    """PostgreSQL, one item's statement. Unguarded, a charge it cannot record aborts the transaction
-    (raises :class:`_Spoilt`: the batch is tried again without it, guarded); guarded, it runs in a
-    savepoint and only that is undone (None). Savepoints cost two round trips, so only after a failure."""
+def _charge_pg_guarded(conn: Connection, repo: GatewayRepository, write: tuple[Any, dict[str, Any]]) -> int | None:
+    """PostgreSQL, one item's statement in a savepoint (after a batch met one that fails): a charge it
+    cannot record undoes only that savepoint (None). Savepoints cost two round trips, so only then."""
     record, terms = write
-    if not guarded:
-        try:
-            return repo.charge_and_record_pg(record, **terms)
-        except ChargedNotRecorded:
-            raise _Spoilt(index) from None
     try:
         with conn.begin_nested():  # rolled back to when the statement fails
             return repo.charge_and_record_pg(record, **terms)
@@ -216,8 +219,8 @@ def _charge_pg(
 def _charge_sqlite(
     conn: Connection, index: int, record: dict[str, Any], terms: dict[str, Any], guarded: bool
 ) -> int | None:
-    """SQLite, one item's statements; as :func:`_charge_pg` (a charge that cannot be recorded raises
-    :class:`_Spoilt` unguarded, is undone alone guarded)."""
+    """SQLite, one item's statements. Unguarded, a charge that cannot be recorded raises
+    :class:`_Spoilt` (the batch is tried again without it, guarded); guarded, it is undone alone."""
     if not guarded:
         try:
             return charge_and_record_sqlite(conn, record, in_transaction=True, **terms)
@@ -264,8 +267,9 @@ class _TakeLockedPath(Exception):
 
 
 class _Spoilt(Exception):
-    """Item ``index`` charged but could not record: the batch's transaction must be rolled back."""
+    """Item ``index`` (None: one of the items) charged but could not record: the batch's transaction
+    must be rolled back."""
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int | None) -> None:
         super().__init__(index)
         self.index = index

@@ -4,7 +4,7 @@ path (prebuilt, conditional) and the bureau's client administration."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -171,34 +171,24 @@ class ClientStore:
         ``topup_total_fen``), count the use, insert the query ``line`` and its ledger line. Returns
         the new balance, or None when nothing was done; a charge that could not be recorded raises
         :class:`ChargedNotRecorded` (the statement failed: the caller's transaction must be rolled back)."""
-        params = {
-            "inst": line["institution_id"],
-            "cid": line["client_id"],
-            "price": line["price_fen"],
-            "topup": topup_total_fen,
-            "second": windows[0],
-            "day": windows[1],
-            "per_second": limits[0],
-            "per_day": limits[1],
-            "auth_ref": line["authorisation_ref"],
-            "ref": line["ref"],
-            "idem": line["idempotency_key"],
-            "at": line["at"],
-            "borrower": line["borrower_ref"],
-            "purpose": line["purpose"],
-            "channel": line["channel"],
-            "product": line["product"],
-            "tier": line["tier"],
-            "response": json.dumps(line["response"]),
-            "abort": CHARGED_NOT_RECORDED,
-        }
+        terms = {"topup_total_fen": topup_total_fen, "windows": windows, "limits": limits}
+        return self.charge_and_record_pg_many([(line, terms)])[0]
+
+    def charge_and_record_pg_many(
+        self, writes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[int | None]:
+        """:meth:`charge_and_record_pg` of each ``(line, terms)`` in order, pipelined (one round trip).
+        The first write that charged but could not record raises :class:`ChargedNotRecorded`, which
+        does not say which one (the transaction is aborted: the caller rolls back and may retry each
+        write on its own)."""
+        params = [_pg_charge_params(line, **terms) for line, terms in writes]
         try:
-            balance = PG_CHARGE_AND_RECORD.first_value(self.conn, params)
+            balances = PG_CHARGE_AND_RECORD.first_values(self.conn, params)
         except self.conn.dialect.loaded_dbapi.DataError as exc:
             if CHARGED_NOT_RECORDED not in str(exc):
                 raise
             raise ChargedNotRecorded from exc
-        return None if balance is None else int(balance)
+        return [None if balance is None else int(balance) for balance in balances]
 
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
         """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""
@@ -237,3 +227,30 @@ class ClientStore:
         if end is not None:
             query = query.where(ledger.c.at < end)
         return [row_dict(r) for r in self.conn.execute(query.order_by(ledger.c.at, ledger.c.id))]
+
+
+def _pg_charge_params(
+    line: Mapping[str, Any], *, topup_total_fen: int, windows: tuple[datetime, datetime], limits: tuple[int, int]
+) -> dict[str, Any]:
+    """PG_CHARGE_AND_RECORD's parameters for one answered query ``line`` and its charge's terms."""
+    return {
+        "inst": line["institution_id"],
+        "cid": line["client_id"],
+        "price": line["price_fen"],
+        "topup": topup_total_fen,
+        "second": windows[0],
+        "day": windows[1],
+        "per_second": limits[0],
+        "per_day": limits[1],
+        "auth_ref": line["authorisation_ref"],
+        "ref": line["ref"],
+        "idem": line["idempotency_key"],
+        "at": line["at"],
+        "borrower": line["borrower_ref"],
+        "purpose": line["purpose"],
+        "channel": line["channel"],
+        "product": line["product"],
+        "tier": line["tier"],
+        "response": json.dumps(line["response"]),
+        "abort": CHARGED_NOT_RECORDED,
+    }

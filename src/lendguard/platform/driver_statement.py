@@ -13,7 +13,7 @@ own exceptions (``conn.dialect.loaded_dbapi``), not wrapped by SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,15 @@ class DriverStatement:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        return self._by_dialect.get(dialect.name) or self._compile(dialect)
+
+    @staticmethod
+    def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        if compiled.positions is None:
+            return {name: params[name] for name in compiled.names}
+        return [params[name] for name in compiled.positions]
+
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
         positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
@@ -56,18 +65,16 @@ class DriverStatement:
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Column names and rows (values processed as SQLAlchemy would), in the caller's transaction."""
-        compiled = self._by_dialect.get(conn.dialect.name) or self._compile(conn.dialect)
-        if compiled.positions is None:
-            bound: Any = {name: params[name] for name in compiled.names}
-        else:
-            bound = [params[name] for name in compiled.positions]
+        compiled = self._compiled(conn.dialect)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, bound)
-            fetched = cursor.fetchall() if cursor.description is not None else []
-            names = [d[0] for d in cursor.description or ()]
-            if compiled.processors is None and cursor.description is not None:
-                compiled.processors = self._processors(conn.dialect, cursor.description)
+            cursor.execute(compiled.sql, self._bind(compiled, params))
+            # read once: psycopg builds the description's column objects anew on every access
+            description = cursor.description
+            fetched = cursor.fetchall() if description is not None else []
+            names = [d[0] for d in description or ()]
+            if compiled.processors is None and description is not None:
+                compiled.processors = self._processors(conn.dialect, description)
         finally:
             cursor.close()
         processors = compiled.processors or ()
@@ -90,3 +97,25 @@ class DriverStatement:
         """The first column of the first row (None when there is no row)."""
         fetched = self.execute(conn, params)[1]
         return fetched[0][0] if fetched else None
+
+    def first_values(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """:meth:`first_value` of each parameter set, executed in order — in one round trip when the
+        driver pipelines (psycopg's pipeline mode): a batch's statements then cost one wait for the
+        server, and one hand-back of the GIL, instead of one each. Results of a textual statement
+        only (no result processing). The first failing statement raises and the rest do not run."""
+        compiled = self._compiled(conn.dialect)
+        driver = conn.connection.driver_connection
+        pipeline = getattr(driver, "pipeline", None)
+        if pipeline is None or isinstance(self.statement, Select) or len(params) < 2:
+            return [self.first_value(conn, p) for p in params]
+        cursors = []
+        try:
+            with pipeline():
+                for p in params:
+                    cursors.append(driver.cursor())  # type: ignore[union-attr]
+                    cursors[-1].execute(compiled.sql, self._bind(compiled, p))
+            rows = [cursor.fetchone() for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+        return [row[0] if row else None for row in rows]
