@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -139,9 +142,29 @@ def _error(status_code: int, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_code)
 
 
+@asynccontextmanager
+async def _startup_heap_frozen(_app: FastAPI) -> AsyncIterator[None]:
+    """Keep the objects that exist once the server has started out of the cyclic garbage collector.
+
+    A started worker holds some 360,000 objects (modules, the SQLAlchemy metadata, routes and models)
+    that live as long as it does. Each full collection scanned them all: under the gateway benchmark's
+    load a worker ran one about every 20 s, 118 ms with the GIL held, stalling every request in flight
+    (measured; frozen, the same collection took 3.7 ms). Frozen (``gc.freeze``) they are never
+    scanned; garbage is still freed as before (by reference counting, cycles among newer objects by
+    the collector).
+    """
+    gc.collect()  # do not freeze garbage that is only waiting for a collection
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def create_app(container: Container) -> FastAPI:
     """Build the ASGI app around an already bootstrapped container."""
     app = FastAPI(
+        lifespan=_startup_heap_frozen,
         title="lendguard",
         version=__version__,
         description="Lawful collection, personal-data governance, credit-data gateway and fraud intelligence.",
