@@ -8,6 +8,7 @@ The unique (institution_id, seq) constraint is the last line of defence against 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -176,20 +177,25 @@ class AuditLog:
             seqs.append(seq)
             prev = digest
         cursor = _driver_cursor(conn)
-        cursor.executemany(_insert_sql(conn), rows)
         head: tuple[Any, ...] = (seq, prev, _bind_timestamp(conn, at))
-        if checkpoint_due(
+        due = checkpoint_due(
             seq=seq,
             at=at,
             last_seq=checkpoint_seq,
             last_at=checkpoint_at,
             every=self.checkpoint_every,
             minutes=self.checkpoint_minutes,
-        ):
-            self.checkpoint(conn, institution_id, seq, prev, at)
-            head += (seq, head[2])
-        update = _HEAD_UPDATE_CHECKPOINT_SQL if len(head) > 3 else _HEAD_UPDATE_SQL
-        cursor.execute(update.format(m=_marker(conn)), (*head, institution_id))
+        )
+        # psycopg: the entries and the new head in one round trip (pipeline mode); a checkpoint, now
+        # and then, goes between them on its own
+        pipeline = None if due else getattr(cursor.connection, "pipeline", None)
+        with pipeline() if pipeline is not None else nullcontext():
+            cursor.executemany(_insert_sql(conn), rows)
+            if due:
+                self.checkpoint(conn, institution_id, seq, prev, at)
+                head += (seq, head[2])
+            update = _HEAD_UPDATE_CHECKPOINT_SQL if due else _HEAD_UPDATE_SQL
+            cursor.execute(update.format(m=_marker(conn)), (*head, institution_id))
         cursor.close()
         return seqs
 
