@@ -44,12 +44,13 @@ class HeldGroup:
             assert self.release.wait(30)
         return self.gateway.write_batch(items)
 
-    def run(self, first: str, followers: list[str]) -> list[object]:
-        """Query with token ``first`` (the held leader), then with each of ``followers`` at once."""
+    def run(self, first: str, followers: list[str], key: str | None = None) -> list[object]:
+        """Query with token ``first`` (the held leader), then with each of ``followers`` at once; the
+        followers with idempotency key ``key``, if given."""
 
-        def call(token: str) -> object:
+        def call(token: str, key: str | None = None) -> object:
             try:
-                return self.gateway.query(self.user, token, self.world.request())
+                return self.gateway.query(self.user, token, self.world.request(), key)
             except QueryRefused as exc:
                 return exc.reason
             except InjectedCommitFailure as exc:
@@ -58,7 +59,7 @@ class HeldGroup:
         with ThreadPoolExecutor(max_workers=len(followers) + 1) as pool:
             lead = pool.submit(call, first)
             assert self.entered.wait(30)
-            rest = [pool.submit(call, token) for token in followers]
+            rest = [pool.submit(call, token, key) for token in followers]
             wait_for(lambda: self.group.queued == len(followers))
             self.release.set()
             return [lead.result(), *(f.result() for f in rest)]
@@ -111,6 +112,22 @@ def test_refused_members_take_the_locked_path_alone_and_the_others_are_billed_on
     assert uses(world, good["id"]) == 5
     assert [uses(world, issued["id"]) for issued in spent] == [1] * refused
     assert outbox_size(world.container) == 0
+    assert verified(world.container, world.bureau.institution_id)
+
+
+def test_batch_members_sharing_an_idempotency_key_are_billed_once_and_the_others_replay(world: World) -> None:
+    """SQLite inserts a batch's query lines in one statement: the key's second line is not inserted,
+    so that member (and only it) is undone and replays the first's outcome through the locked path."""
+    good = world.issue(max_uses=100)
+    group = HeldGroup(world)
+    results = group.run(good["token"], [good["token"]] * 3, key="retry-7")
+    assert group.sizes == [1, 3]
+    assert all(isinstance(r, QueryResult) for r in results)
+    followers = [r for r in results[1:] if isinstance(r, QueryResult)]
+    assert sorted(r.replayed for r in followers) == [False, True, True]
+    assert len({r.query_ref for r in followers}) == 1  # the replays name the query that was billed
+    assert totals(world.container, world.client["id"]) == (100_000 - 200, 200, 2)
+    assert uses(world, good["id"]) == 2
     assert verified(world.container, world.bureau.institution_id)
 
 

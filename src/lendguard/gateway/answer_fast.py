@@ -26,7 +26,7 @@ from lendguard.gateway.locked_path import LockedPath, answered
 from lendguard.gateway.model import AuthorisationState, Claims, Contract, QueryRequest, price_for, window_starts
 from lendguard.gateway.outbox import AuditOutbox
 from lendguard.gateway.outcomes import QueryResult
-from lendguard.gateway.sqlite_charge import charge_and_record_sqlite, savepoint
+from lendguard.gateway.sqlite_charge import charge_and_record_sqlite, charge_and_record_sqlite_many, savepoint
 from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.model import Principal
@@ -169,24 +169,32 @@ class FastPath(LockedPath):
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
         repo = GatewayRepository(conn)
         records = {i: {**items[i].line, "institution_id": int(items[i].ready.client["institution_id"])} for i in order}
-        pipelined: dict[int, int | None] = {}
-        if not self._read_apart and not guarded:
-            # PostgreSQL: every item's statement in one round trip (the leader holds the hot client's
-            # row lock until commit, and each separate round trip also waited to get the GIL back)
+        together: dict[int, int | None] = {}
+        if not guarded:
+            # Every item's write with as few statements as the database allows: PostgreSQL pipelines
+            # them (one round trip: the leader holds the hot client's row lock until commit, and each
+            # round trip also waited to get the GIL back); SQLite inserts the query and ledger lines
+            # of the batch in one statement each (its writer queue is serial for the database).
+            writes = [(records[i], items[i].terms) for i in order]
             try:
-                balances = repo.charge_and_record_pg_many([(records[i], items[i].terms) for i in order])
-            except ChargedNotRecorded:
-                raise _Spoilt(None) from None  # which one is not known: every item again, guarded
-            pipelined = dict(zip(order, balances, strict=True))
+                if self._read_apart:
+                    balances = charge_and_record_sqlite_many(conn, writes)
+                else:
+                    balances = repo.charge_and_record_pg_many(writes)
+            except ChargedNotRecorded as failed:
+                # Without it, or every item when it is not known which, again, each in a savepoint.
+                raise _Spoilt(None if failed.position is None else order[failed.position]) from None
+            together = dict(zip(order, balances, strict=True))
         for i in order:
             item = items[i]
             client, ready, line = item.ready.client, item.ready, item.line
             bureau_id = int(client["institution_id"])
-            record = records[i]
-            if not self._read_apart:  # PostgreSQL: one statement (pipelined above unless guarded)
-                balance = pipelined[i] if not guarded else _charge_pg_guarded(conn, repo, (record, item.terms))
-            else:  # SQLite: plain statements
-                balance = _charge_sqlite(conn, i, record, item.terms, guarded)
+            if not guarded:
+                balance = together[i]
+            elif self._read_apart:  # SQLite: plain statements in a savepoint
+                balance = _charge_sqlite_guarded(conn, records[i], item.terms)
+            else:  # PostgreSQL: one statement in a savepoint
+                balance = _charge_pg_guarded(conn, repo, (records[i], item.terms))
             if balance is not None:
                 chain = events.setdefault(bureau_id, ([], []))
                 chain[0].append(item.event)
@@ -216,16 +224,9 @@ def _charge_pg_guarded(conn: Connection, repo: GatewayRepository, write: tuple[A
         return None
 
 
-def _charge_sqlite(
-    conn: Connection, index: int, record: dict[str, Any], terms: dict[str, Any], guarded: bool
-) -> int | None:
-    """SQLite, one item's statements. Unguarded, a charge that cannot be recorded raises
-    :class:`_Spoilt` (the batch is tried again without it, guarded); guarded, it is undone alone."""
-    if not guarded:
-        try:
-            return charge_and_record_sqlite(conn, record, in_transaction=True, **terms)
-        except ChargedNotRecorded:
-            raise _Spoilt(index) from None
+def _charge_sqlite_guarded(conn: Connection, record: dict[str, Any], terms: dict[str, Any]) -> int | None:
+    """SQLite, one item's statements in a savepoint (after a batch met one that fails): a charge that
+    cannot be recorded undoes only that savepoint (None)."""
     with savepoint(conn) as undo:
         try:
             return charge_and_record_sqlite(conn, record, in_transaction=True, **terms)

@@ -96,7 +96,11 @@ CHARGED_NOT_RECORDED = "gateway: charged but not recorded, statement undone"
 class ChargedNotRecorded(Exception):
     """A fast-path write charged but could not record, inside a transaction that must be rolled
     back (PostgreSQL: PG_CHARGE_AND_RECORD failed, undoing itself, and aborted the transaction;
-    SQLite: the charge is still there)."""
+    SQLite: the charge is still there). ``position``: which of a batch's writes, when known."""
+
+    def __init__(self, position: int | None = None) -> None:
+        super().__init__(position)
+        self.position = position
 
 
 INSERT_LEDGER = ledger.insert()

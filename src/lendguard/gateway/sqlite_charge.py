@@ -11,7 +11,7 @@ statement (``client_store.PG_CHARGE_AND_RECORD``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -57,8 +57,119 @@ def charge_and_record_sqlite(
     ``in_transaction``: None only when nothing changed (not chargeable); a charge that could not be
     recorded raises :class:`ChargedNotRecorded` instead (the caller must undo it: roll back).
     """
+    params = _params(conn, line, topup_total_fen=topup_total_fen, windows=windows, limits=limits)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        row = cursor.execute(FAST_CHARGE_SQL, params).fetchone()
+        if row is None:
+            return None
+        recorded = cursor.execute(USE, params).rowcount == 1
+        if recorded and cursor.execute(INSERT_QUERY, params).fetchone() is None:
+            recorded = False
+        if not recorded:
+            if in_transaction:
+                raise ChargedNotRecorded
+            return None
+        params["balance"] = balance = int(row[0])
+        cursor.execute(INSERT_LEDGER, params)
+        return balance
+    finally:
+        cursor.close()
+
+
+def charge_and_record_sqlite_many(
+    conn: Connection, writes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+) -> list[int | None]:
+    """:func:`charge_and_record_sqlite` of each ``(line, terms)``, in order, in the caller's transaction,
+    with fewer statements: each write's charge and use, then every charged query line in one INSERT and
+    their ledger lines in another. (These run in the writer queue, serial for the database, where each
+    statement also hands the GIL back and waits for it again: a batch of n took 4n statements, now 2n + 2.)
+
+    Returns each write's new balance, or None for one that was not chargeable (it changed nothing).
+    One that charged but could not record (its authorisation used up or revoked, or its idempotency key
+    taken) raises :class:`ChargedNotRecorded` with its ``position`` in ``writes``: roll back.
+    """
+    charged: list[dict[str, Any]] = []
+    balances: list[int | None] = []
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for position, (line, terms) in enumerate(writes):
+            params = _params(conn, line, **terms)
+            row = cursor.execute(FAST_CHARGE_SQL, params).fetchone()
+            if row is None:
+                balances.append(None)
+                continue
+            if cursor.execute(USE, params).rowcount != 1:
+                raise ChargedNotRecorded(position)
+            params["balance"], params["position"] = int(row[0]), position
+            balances.append(params["balance"])
+            charged.append(params)
+        if charged:
+            inserted = {
+                row[0]
+                for row in cursor.execute(*_rows_sql(INSERT_QUERIES, _QUERY_ROW, _QUERY_KEYS, charged)).fetchall()
+            }
+            for params in charged:
+                if params["ref"] not in inserted:  # its idempotency key is taken
+                    raise ChargedNotRecorded(params["position"])
+            cursor.execute(*_rows_sql(INSERT_LEDGERS, _LEDGER_ROW, _LEDGER_KEYS, charged))
+    finally:
+        cursor.close()
+    return balances
+
+
+# Multi-row forms of INSERT_QUERY and INSERT_LEDGER: "{rows}" is one "(?, ...)" per row, in the order
+# of the keys below.
+INSERT_QUERIES = """
+INSERT INTO gateway_queries (institution_id, ref, client_id, idempotency_key, at, borrower_ref,
+    authorisation_ref, purpose, channel, product, outcome, reason, price_fen, tier, response)
+VALUES {rows}
+ON CONFLICT DO NOTHING
+RETURNING ref
+"""
+_QUERY_KEYS = (
+    "inst",
+    "ref",
+    "cid",
+    "idem",
+    "at",
+    "borrower",
+    "auth_ref",
+    "purpose",
+    "channel",
+    "product",
+    "price",
+    "tier",
+    "response",
+)
+_QUERY_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'answered', NULL, ?, ?, ?)"
+INSERT_LEDGERS = """
+INSERT INTO gateway_ledger (institution_id, client_id, at, kind, amount_fen, balance_after_fen, query_ref, tier)
+VALUES {rows}
+"""
+_LEDGER_KEYS = ("inst", "cid", "at", "price", "balance", "ref", "tier")
+_LEDGER_ROW = "(?, ?, ?, 'charge', -?, ?, ?, ?)"
+
+
+def _rows_sql(
+    template: str, row: str, keys: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+) -> tuple[str, list[Any]]:
+    """``template`` with the placeholder ``row`` once per item of ``rows``, and the flat parameters."""
+    return template.format(rows=", ".join([row] * len(rows))), [r[k] for r in rows for k in keys]
+
+
+def _params(
+    conn: Connection,
+    line: Mapping[str, Any],
+    *,
+    topup_total_fen: int,
+    windows: tuple[datetime, datetime],
+    limits: tuple[int, int],
+) -> dict[str, Any]:
+    """The statements' parameters for one answered query ``line`` and its charge's terms, with
+    SQLAlchemy's own timestamp and JSON formats."""
     stamp, as_json = _processors(conn)
-    params = {
+    return {
         "inst": line["institution_id"],
         "cid": line["client_id"],
         "price": line["price_fen"],
@@ -78,23 +189,6 @@ def charge_and_record_sqlite(
         "tier": line["tier"],
         "response": as_json(line["response"]),
     }
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        row = cursor.execute(FAST_CHARGE_SQL, params).fetchone()
-        if row is None:
-            return None
-        recorded = cursor.execute(USE, params).rowcount == 1
-        if recorded and cursor.execute(INSERT_QUERY, params).fetchone() is None:
-            recorded = False
-        if not recorded:
-            if in_transaction:
-                raise ChargedNotRecorded
-            return None
-        params["balance"] = balance = int(row[0])
-        cursor.execute(INSERT_LEDGER, params)
-        return balance
-    finally:
-        cursor.close()
 
 
 @contextmanager
