@@ -190,7 +190,7 @@ class AuditLog:
         # and then, goes between them on its own
         pipeline = None if due else getattr(cursor.connection, "pipeline", None)
         with pipeline() if pipeline is not None else nullcontext():
-            cursor.executemany(_insert_sql(conn), rows)
+            _insert_entries(conn, cursor, rows)
             if due:
                 self.checkpoint(conn, institution_id, seq, prev, at)
                 head += (seq, head[2])
@@ -272,8 +272,25 @@ def _marker(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
-def _insert_sql(conn: Connection) -> str:
-    return f"INSERT INTO event_log ({', '.join(_COLUMNS)}) VALUES ({', '.join([_marker(conn)] * len(_COLUMNS))})"
+def _insert_sql(conn: Connection, rows: int = 1) -> str:
+    values = f"({', '.join([_marker(conn)] * len(_COLUMNS))})"
+    return f"INSERT INTO event_log ({', '.join(_COLUMNS)}) VALUES {', '.join([values] * rows)}"
+
+
+# Entries per multi-row INSERT on SQLite (12 parameters each, far below its 32,766 limit).
+_SQLITE_ROWS_PER_INSERT = 256
+
+
+def _insert_entries(conn: Connection, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the entries: PostgreSQL's executemany is pipelined (one round trip); on SQLite a
+    multi-row INSERT, because executemany steps each row on its own and hands the GIL back at each
+    step — inside the gateway's serial writer queue, where every hand-back waits for the GIL again."""
+    if conn.dialect.name != "sqlite":
+        cursor.executemany(_insert_sql(conn), rows)
+        return
+    for start in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
+        chunk = rows[start : start + _SQLITE_ROWS_PER_INSERT]
+        cursor.execute(_insert_sql(conn, len(chunk)), [value for row in chunk for value in row])
 
 
 def _driver_cursor(conn: Connection) -> Any:
