@@ -56,8 +56,8 @@ class FastPath(LockedPath):
         The checks that need no lock read first, each statement in its own snapshot and taking no
         lock: on SQLite outside any transaction (WAL readers never take the write lock), on PostgreSQL
         in autocommit (under READ COMMITTED each statement has its own snapshot inside a transaction
-        too). The write, in a group-committed batch (:meth:`write_batch`), then charges with one conditional UPDATE that
-        re-checks suspension, balance, rate windows and tier, counts the use (conditional: the
+        too). The write, in a group-committed batch (:meth:`write_batch`), then charges with one
+        conditional UPDATE that re-checks suspension, balance, rate windows and tier, counts the use (conditional: the
         authorisation's existence, revocation and remaining uses are decided there, not by a prior
         read), inserts the query line (nothing when the idempotency key is taken) and writes the
         ledger and audit lines. Anything unexpected changes nothing and returns None: the caller then
@@ -173,8 +173,9 @@ class FastPath(LockedPath):
         if not guarded:
             # Every item's write with as few statements as the database allows: PostgreSQL pipelines
             # them (one round trip: the leader holds the hot client's row lock until commit, and each
-            # round trip also waited to get the GIL back); SQLite inserts the query and ledger lines
-            # of the batch in one statement each (its writer queue is serial for the database).
+            # round trip also waited to get the GIL back); SQLite counts the batch's uses and inserts
+            # its query and ledger lines in one statement each (its writer queue is serial for the
+            # database).
             writes = [(records[i], items[i].terms) for i in order]
             try:
                 if self._read_apart:
@@ -194,7 +195,7 @@ class FastPath(LockedPath):
             elif self._read_apart:  # SQLite: plain statements in a savepoint
                 balance = _charge_sqlite_guarded(conn, records[i], item.terms)
             else:  # PostgreSQL: one statement in a savepoint
-                balance = _charge_pg_guarded(conn, repo, (records[i], item.terms))
+                balance = _charge_pg_guarded(conn, repo, records[i], item.terms)
             if balance is not None:
                 chain = events.setdefault(bureau_id, ([], []))
                 chain[0].append(item.event)
@@ -213,10 +214,11 @@ class FastPath(LockedPath):
         return applied, moved
 
 
-def _charge_pg_guarded(conn: Connection, repo: GatewayRepository, write: tuple[Any, dict[str, Any]]) -> int | None:
+def _charge_pg_guarded(
+    conn: Connection, repo: GatewayRepository, record: dict[str, Any], terms: dict[str, Any]
+) -> int | None:
     """PostgreSQL, one item's statement in a savepoint (after a batch met one that fails): a charge it
     cannot record undoes only that savepoint (None). Savepoints cost two round trips, so only then."""
-    record, terms = write
     try:
         with conn.begin_nested():  # rolled back to when the statement fails
             return repo.charge_and_record_pg(record, **terms)

@@ -48,11 +48,11 @@ WHERE institution_id = :inst AND id = :cid AND status = 'active' AND balance_fen
     AND (day_start IS NULL OR day_start <> :day OR day_count < :per_day)
 RETURNING balance_fen
 """
-# PostgreSQL: the fast path's whole write for one query in one statement (one round trip; a batch's
-# statements share its transaction), run on the driver connection (DriverStatement: through
-# Connection.execute SQLAlchemy's per-statement work cost more than the round trip; its audit event is
-# appended by the caller). Each step runs only if the one before changed a
-# row (the charge, then the use, then the query line, whose idempotency key may be taken), in the lock
+# PostgreSQL: the fast path's whole write for one query in one statement (a batch pipelines its
+# statements in one round trip, in the batch's transaction; the audit event is appended by the caller),
+# run on the driver cursor (DriverStatement: through Connection.execute SQLAlchemy's per-statement work
+# cost more than the round trip). Each step runs only if the one before changed a row (the charge,
+# then the use, then the query line, whose idempotency key may be taken), in the lock
 # order of the locked path: client row, authorisation, idempotency key. All or nothing: not charged
 # returns NULL having changed nothing; charged but not recorded (the authorisation used up or revoked,
 # or the key taken, since they were read) fails the whole statement with CHARGED_NOT_RECORDED, which
