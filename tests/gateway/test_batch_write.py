@@ -17,9 +17,10 @@ from lendguard.gateway.answer_fast import FastWrite, Outcome
 from lendguard.gateway.group_commit import GroupCommit
 from lendguard.gateway.model import Refusal
 from lendguard.gateway.outcomes import QueryRefused, QueryResult
-from lendguard.gateway.tables import authorisations, queries
+from lendguard.gateway.tables import authorisations, ledger, queries
+from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import Role
-from tests.gateway.conftest import World
+from tests.gateway.conftest import World, make_world
 from tests.gateway.test_concurrency import totals
 from tests.gateway.test_group_commit import wait_for
 from tests.gateway.test_outbox import outbox_size, verified
@@ -128,6 +129,39 @@ def test_batch_members_sharing_an_idempotency_key_are_billed_once_and_the_others
     assert len({r.query_ref for r in followers}) == 1  # the replays name the query that was billed
     assert totals(world.container, world.client["id"]) == (100_000 - 200, 200, 2)
     assert uses(world, good["id"]) == 2
+    assert verified(world.container, world.bureau.institution_id)
+
+
+def test_a_batch_of_one_client_is_charged_together_with_each_members_own_balance(world: World) -> None:
+    """SQLite charges a run of one client's queries in one UPDATE: each member is still told, and
+    its ledger line holds, the balance after its own charge."""
+    good = world.issue(max_uses=100)
+    group = HeldGroup(world)
+    results = group.run(good["token"], [good["token"]] * 3)
+    assert group.sizes == [1, 3]
+    balances = [r.balance for r in results if isinstance(r, QueryResult)]
+    assert balances[0] == "999.00" and sorted(balances[1:]) == ["996.00", "997.00", "998.00"]
+    with world.container.engine.connect() as conn:
+        after = conn.execute(
+            sa.select(ledger.c.balance_after_fen).where(
+                ledger.c.client_id == world.client["id"], ledger.c.kind == "charge"
+            )
+        ).scalars()
+        assert sorted(after) == [99_600, 99_700, 99_800, 99_900]
+    assert totals(world.container, world.client["id"]) == (99_600, 400, 4)
+    assert uses(world, good["id"]) == 4
+
+
+def test_a_batch_beyond_the_rate_limit_charges_as_many_as_fit_and_refuses_the_rest(container: Container) -> None:
+    world = make_world(container, rate_per_second=3)  # the clock stands still: one window for all
+    good = world.issue(max_uses=100)
+    group = HeldGroup(world)
+    results = group.run(good["token"], [good["token"]] * 4)
+    assert group.sizes == [1, 4]
+    assert [r for r in results if not isinstance(r, QueryResult)] == [Refusal.RATE_LIMITED] * 2
+    assert totals(world.container, world.client["id"]) == (100_000 - 300, 300, 3)
+    assert refused_reasons(world) == ["rate_limited"] * 2
+    assert uses(world, good["id"]) == 3
     assert verified(world.container, world.bureau.institution_id)
 
 
