@@ -13,14 +13,23 @@ from fastapi.testclient import TestClient
 from lendguard.intel import service as intel_service_module
 from lendguard.intel.redaction_model import REDACTED
 from lendguard.intel.store import open_erasure_holds
-from lendguard.intel.wiring import service
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import Role
 from lendguard.privacy.wiring import rights
 from lendguard.privacy.wiring import service as privacy_service
 from tests.conftest import Tenant
 from tests.intel.conftest import SMALL
-from tests.intel.test_rerun import ERASED, _decide, _detected_small, _document, _erase, _items, _load, _rings
+from tests.intel.test_rerun import (
+    ERASED,
+    _decide,
+    _detected_small,
+    _document,
+    _erase,
+    _items,
+    _load,
+    _rings,
+    _store_small,
+)
 from tests.privacy.test_rights_api import add_loan, set_loan_paid
 
 
@@ -68,16 +77,7 @@ def test_releasing_held_deletions_while_a_run_is_stored_does_not_deadlock(
 
     monkeypatch.setattr(container.erasers, "erased", erased_then_race)
     with container.engine.begin() as conn:
-        stored = service(container).store_rings(
-            conn,
-            inst,
-            rings,
-            {"B001", "B002", "B005"},
-            engine="duckdb",
-            source="race",
-            config=config,
-            now=container.clock.now(),
-        )
+        stored = _store_small(container, conn, inst, config, rings)
     worker.join(30)
     assert not worker.is_alive() and "error" not in released, released.get("error")
     assert len(released["ids"]) == 2
@@ -111,16 +111,7 @@ def test_dismissing_a_ring_with_held_erasures_while_a_run_is_stored(
     def store() -> None:
         try:
             with container.engine.begin() as conn:
-                stored["run"] = service(container).store_rings(
-                    conn,
-                    tenant_a.institution_id,
-                    rings,
-                    {"B001", "B002", "B005"},
-                    engine="duckdb",
-                    source="race",
-                    config=config,
-                    now=container.clock.now(),
-                )
+                stored["run"] = _store_small(container, conn, tenant_a.institution_id, config, rings)
         except Exception as exc:  # reported by the assertions below
             stored["error"] = exc
 

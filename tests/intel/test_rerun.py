@@ -335,6 +335,23 @@ def _detected_small() -> tuple[DetectionConfig, list[Ring]]:
         backend.close()
 
 
+def _store_small(
+    container: Container, conn: Any, institution_id: int, config: DetectionConfig, rings: list[Ring]
+) -> Any:
+    """Store :func:`_detected_small`'s rings as a run of ``institution_id`` in the caller's transaction
+    (the run read borrowers B001, B002 and B005), as a racing job would."""
+    return service(container).store_rings(
+        conn,
+        institution_id,
+        rings,
+        {"B001", "B002", "B005"},
+        engine="duckdb",
+        source="race",
+        config=config,
+        now=container.clock.now(),
+    )
+
+
 def test_an_erasure_racing_a_run_being_stored_reaches_the_new_rings(
     client: TestClient,
     container: Container,
@@ -362,16 +379,7 @@ def test_an_erasure_racing_a_run_being_stored_reaches_the_new_rings(
 
     monkeypatch.setattr(container.erasers, "erased", erased_then_race)
     with container.engine.begin() as conn:
-        stored = service(container).store_rings(
-            conn,
-            tenant_a.institution_id,
-            rings,
-            {"B001", "B002", "B005"},
-            engine="duckdb",
-            source="race",
-            config=config,
-            now=container.clock.now(),
-        )
+        stored = _store_small(container, conn, tenant_a.institution_id, config, rings)
         assert stored.erased_items_redacted == 0  # not erased when asked
     worker.join(30)
     assert not worker.is_alive() and result["status"] == "honoured"
