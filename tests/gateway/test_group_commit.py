@@ -67,6 +67,29 @@ def test_items_queued_during_a_batch_are_written_together_each_with_its_own_resu
     assert sorted(recorder.batches[1]) == [1, 2, 3, 4, 5]
 
 
+def test_items_queued_while_the_leader_waits_at_the_gate_join_its_batch() -> None:
+    """The gate (SQLite's writer queue) is entered before the batch is taken: what queues while the
+    leader waits there is written in its batch, not in the next one."""
+    gate = threading.Lock()
+    gate.acquire()  # another worker's turn
+    written: list[list[int]] = []
+
+    def write(items: Sequence[int]) -> list[int]:
+        written.append(list(items))
+        return [2 * i for i in items]
+
+    group: GroupCommit[int, int] = GroupCommit(write, gate=gate)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(group.submit, 1)]
+        wait_for(lambda: group.queued == 1)  # the leader waits at the gate
+        futures += [pool.submit(group.submit, i) for i in (2, 3, 4)]
+        wait_for(lambda: group.queued == 4)
+        gate.release()
+        assert [f.result() for f in futures] == [2, 4, 6, 8]
+    assert [sorted(b) for b in written] == [[1, 2, 3, 4]]
+    assert not gate.locked()
+
+
 def test_a_batch_never_exceeds_the_cap() -> None:
     recorder = Recorder()
     group = GroupCommit(recorder.write, cap=2)

@@ -134,8 +134,8 @@ class FastPath(LockedPath):
         while pending:
             committing = False
             try:
-                # The pool's checkout and check-in outside the writer queue (its turn is serial).
-                with self.engine.connect() as conn, self._writers, conn.begin():
+                # In the writer queue's turn on SQLite: the group's leader holds it (``GroupCommit``'s gate).
+                with self.engine.connect() as conn, conn.begin():
                     applied, moved = self._apply(conn, items, pending, guarded)
                     committing = True
             except _Spoilt as spoilt:  # a member charged but could not record: the try is rolled back

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,9 +40,17 @@ class GroupCommit(Generic[T, R]):
     done, or to lead the next batch when it is the first queued as the previous batch ends.
     """
 
-    def __init__(self, write_batch: Callable[[Sequence[T]], Sequence[R]], cap: int = 64) -> None:
+    def __init__(
+        self,
+        write_batch: Callable[[Sequence[T]], Sequence[R]],
+        cap: int = 64,
+        gate: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self._write_batch = write_batch
         self._cap = cap
+        # Entered by each leader before it takes its batch, held while the batch is written: items
+        # queued while the leader waited at the gate join this batch instead of the next one.
+        self._gate = gate if gate is not None else nullcontext()
         self._guard = threading.Lock()
         self._queue: list[_Entry[T, R]] = []
         self._busy = False  # a leader is writing a batch
@@ -62,9 +71,10 @@ class GroupCommit(Generic[T, R]):
         if not lead:
             entry.baton.acquire()  # done, or handed the lead
         if not entry.done:
-            with self._guard:  # we lead: our entry is first in the queue
-                batch, self._queue = self._queue[: self._cap], self._queue[self._cap :]
-            self._lead(batch)
+            with self._gate:
+                with self._guard:  # we lead: our entry is first in the queue
+                    batch, self._queue = self._queue[: self._cap], self._queue[self._cap :]
+                self._lead(batch)
         if entry.error is not None:
             raise entry.error
         return entry.result  # type: ignore[return-value]

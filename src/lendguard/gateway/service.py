@@ -62,8 +62,10 @@ class GatewayService(FastPath):
         # moves them onto the chain, once, at the end of its transaction (the chain head's row lock
         # is then held per batch, not per query).
         self.outbox = AuditOutbox(audit)
-        # The fast path's writes of this process, group-committed (one transaction per batch).
-        self.group = GroupCommit(self.write_batch, cap=BATCH_CAP)
+        # The fast path's writes of this process, group-committed (one transaction per batch). A leader
+        # takes its batch once it holds the SQLite writer queue: what queued while it waited for
+        # the other workers' turns goes into its batch (a batch's statements hardly grow with its size).
+        self.group = GroupCommit(self.write_batch, cap=BATCH_CAP, gate=self._writers)
 
     # -- the query ----------------------------------------------------------------------------------
     def query(
