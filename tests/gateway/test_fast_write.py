@@ -63,8 +63,7 @@ def test_an_authorisation_spoilt_before_the_write_is_refused_and_changes_nothing
 
 def test_the_write_itself_undoes_a_charge_it_cannot_record(world: World) -> None:
     """The write, called directly with a used-up authorisation, charged but could not record: it says
-    so (PostgreSQL: ChargedNotRecorded, the statement failed; SQLite: None), and once the caller rolls
-    back, as the fast path does, nothing changed."""
+    so (ChargedNotRecorded), and once the caller rolls back, as the fast path does, nothing changed."""
     issued = world.issue(max_uses=1)
     world.gateway.query(world.lender.users[Role.GATEWAY_CLIENT], issued["token"], world.request())
     before = snapshot(world)
@@ -93,6 +92,7 @@ def test_the_write_itself_undoes_a_charge_it_cannot_record(world: World) -> None
             transaction.rollback()
     else:
         with engine.connect() as conn, conn.begin() as transaction:
-            assert charge_and_record_sqlite(conn, line, limits=(1000, 10**6), **limits) is None
+            with pytest.raises(ChargedNotRecorded):
+                charge_and_record_sqlite(conn, line, limits=(1000, 10**6), **limits)
             transaction.rollback()
     assert snapshot(world) == before

@@ -134,7 +134,7 @@ class FastPath(LockedPath):
         while pending:
             committing = False
             try:
-                # In the writer queue's turn on SQLite: the group's leader holds it (``GroupCommit``'s gate).
+                # On SQLite in the writer queue's turn: the group's leader holds it (``GroupCommit``'s gate).
                 with self.engine.connect() as conn, conn.begin():
                     applied, moved = self._apply(conn, items, pending, guarded)
                     committing = True
@@ -231,7 +231,7 @@ def _charge_sqlite_guarded(conn: Connection, record: dict[str, Any], terms: dict
     cannot be recorded undoes only that savepoint (None)."""
     with savepoint(conn) as undo:
         try:
-            return charge_and_record_sqlite(conn, record, in_transaction=True, **terms)
+            return charge_and_record_sqlite(conn, record, **terms)
         except ChargedNotRecorded:
             undo()
             return None

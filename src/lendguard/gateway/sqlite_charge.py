@@ -22,24 +22,6 @@ from sqlalchemy.engine import Connection
 from lendguard.gateway.client_store import FAST_CHARGE_SQL, ChargedNotRecorded
 from lendguard.gateway.tables import queries
 
-USE = """
-UPDATE gateway_authorisations SET uses = uses + 1
-WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
-"""
-# Nothing goes in when the client's idempotency key is taken (a retry: the locked path replays it).
-INSERT_QUERY = """
-INSERT INTO gateway_queries (institution_id, ref, client_id, idempotency_key, at, borrower_ref,
-    authorisation_ref, purpose, channel, product, outcome, reason, price_fen, tier, response)
-VALUES (:inst, :ref, :cid, :idem, :at, :borrower, :auth_ref, :purpose, :channel, :product, 'answered', NULL,
-    :price, :tier, :response)
-ON CONFLICT DO NOTHING
-RETURNING id
-"""
-INSERT_LEDGER = """
-INSERT INTO gateway_ledger (institution_id, client_id, at, kind, amount_fen, balance_after_fen, query_ref, tier)
-VALUES (:inst, :cid, :at, 'charge', -:price, :balance, :ref, :tier)
-"""
-
 
 def charge_and_record_sqlite(
     conn: Connection,
@@ -48,34 +30,14 @@ def charge_and_record_sqlite(
     topup_total_fen: int,
     windows: tuple[datetime, datetime],
     limits: tuple[int, int],
-    in_transaction: bool = False,
 ) -> int | None:
     """Charge the answered query ``line`` (its ``institution_id``, ``client_id``, ``price_fen``...),
-    count its authorisation's use, insert the line and its ledger line, in the caller's transaction.
-
-    Returns the new balance, or None as soon as a step changes nothing (not chargeable, the
-    authorisation revoked or used up, the idempotency key taken): the caller must then roll back.
-    ``in_transaction``: None only when nothing changed (not chargeable); a charge that could not be
-    recorded raises :class:`ChargedNotRecorded` instead (the caller must undo it: roll back).
-    """
-    params = _params(conn, line, topup_total_fen=topup_total_fen, windows=windows, limits=limits)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        row = cursor.execute(FAST_CHARGE_SQL, params).fetchone()
-        if row is None:
-            return None
-        recorded = cursor.execute(USE, params).rowcount == 1
-        if recorded and cursor.execute(INSERT_QUERY, params).fetchone() is None:
-            recorded = False
-        if not recorded:
-            if in_transaction:
-                raise ChargedNotRecorded
-            return None
-        params["balance"] = balance = int(row[0])
-        cursor.execute(INSERT_LEDGER, params)
-        return balance
-    finally:
-        cursor.close()
+    count its authorisation's use, insert the line and its ledger line, in the caller's transaction:
+    :func:`charge_and_record_sqlite_many` of one write. Returns the new balance, or None when it was
+    not chargeable (nothing changed); a charge that could not be recorded raises
+    :class:`ChargedNotRecorded` (the caller must undo it: roll back)."""
+    terms = {"topup_total_fen": topup_total_fen, "windows": windows, "limits": limits}
+    return charge_and_record_sqlite_many(conn, [(line, terms)])[0]
 
 
 def charge_and_record_sqlite_many(
@@ -176,8 +138,8 @@ WHERE gateway_authorisations.institution_id = used.inst AND gateway_authorisatio
     AND gateway_authorisations.uses + used.n <= gateway_authorisations.max_uses
     AND gateway_authorisations.revoked_at IS NULL
 """
-# Multi-row forms of INSERT_QUERY and INSERT_LEDGER: "{rows}" is one "(?, ...)" per row, in the order
-# of the keys below.
+# The query lines (nothing goes in for one whose idempotency key is taken: a retry, which the locked
+# path replays) and their ledger lines: "{rows}" is one "(?, ...)" per row, in the order of the keys below.
 INSERT_QUERIES = """
 INSERT INTO gateway_queries (institution_id, ref, client_id, idempotency_key, at, borrower_ref,
     authorisation_ref, purpose, channel, product, outcome, reason, price_fen, tier, response)
