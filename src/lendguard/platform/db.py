@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 
 NAMING_CONVENTION = {
@@ -115,6 +115,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     event.listen(engine, "checkin", _on_pg_checkin)
     event.listen(engine, "checkout", lambda conn, record, proxy: _on_pg_checkout(conn, record, proxy, engine))
     return engine
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only (use it as a context manager). On SQLite its transaction is a plain,
+    deferred ``BEGIN``: a WAL snapshot that never takes the write lock. A bare ``connect()`` autobegins
+    with the writers' ``BEGIN IMMEDIATE`` (see ``_on_sqlite_begin``), so a long read — a statement, a
+    detection run over the query log — held the database's only write lock and writers slept in
+    SQLite's busy handler until it finished. On PostgreSQL the option changes nothing."""
+    return engine.connect().execution_options(read_only=True)
 
 
 def normalise_url(url: str) -> str:

@@ -17,6 +17,7 @@ from lendguard.platform.credentials import (
     split_api_key,
     verify_password,
 )
+from lendguard.platform.db import reading
 from lendguard.platform.model import Conflict, InstitutionKind, Principal, Role, require
 from lendguard.platform.store import (
     ApiKeyRepository,
@@ -130,11 +131,10 @@ class TenancyService:
             return user_id
 
     def _reading(self) -> Connection:
-        """A connection for reads only. On SQLite its transaction is a plain (deferred) BEGIN: through
-        a bare ``connect()`` SQLAlchemy's autobegin took BEGIN IMMEDIATE, the write lock, outside the
-        gateway's writer queue; API-key look-ups then queued behind (and stalled) the writers in
+        """A connection for reads only (``db.reading``): through a bare ``connect()`` on SQLite the API-key
+        look-ups took the write lock outside the gateway's writer queue and stalled its writers in
         SQLite's sleeping busy handler, ~1 s at the gateway benchmark's p99."""
-        return self.engine.connect().execution_options(read_only=True)
+        return reading(self.engine)
 
     def hash_password(self, password: str) -> str:
         """A scrypt hash of ``password`` at the configured cost."""
