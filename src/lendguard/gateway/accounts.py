@@ -25,6 +25,7 @@ from lendguard.gateway.store import GatewayRepository
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.platform.model import Conflict, InstitutionKind, NotFound, PermissionDenied, Principal, Role, require
 from lendguard.platform.service import TenancyService
 
@@ -231,7 +232,7 @@ class Accounts:
         """The bureau's clients (bureau staff) or the client records serving the lender (its gateway_client
         or compliance users)."""
         staff = self.bureau_staff(principal)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = GatewayRepository(conn)
             if staff:
                 return [public_client(r) for r in repo.clients(principal.institution_id)]
@@ -240,7 +241,7 @@ class Accounts:
 
     def client(self, principal: Principal, client_id: int) -> dict[str, Any]:
         staff = self.bureau_staff(principal)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return public_client(self.visible_client(conn, principal, client_id, staff))
 
     def topup(self, principal: Principal, client_id: int, amount: Decimal) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from lendguard.gateway.model import Channel, PriceTier, Product, Purpose, QueryRequest, parse_tiers
 from lendguard.gateway.outcomes import QueryRefused
 from lendguard.gateway.wiring import service
+from lendguard.platform.db import reading
 from lendguard.platform.deps import AppContainer, CurrentPrincipal
 
 router = APIRouter(prefix="/v1/gateway", tags=["gateway"])
@@ -294,6 +295,6 @@ def baseline_score(bureau_id: int, borrower_ref: str, request: Request) -> dict[
     container = request.app.state.container
     svc = service(container)
     # A read transaction, like the checked path's reads (on SQLite: no write lock).
-    with container.engine.connect().execution_options(read_only=True) as conn:
+    with reading(container.engine) as conn:
         answer = svc.provider.answer(conn, bureau_id, borrower_ref, Product.SCORE)
     return {"borrower_ref": borrower_ref, "result": answer}

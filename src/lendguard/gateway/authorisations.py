@@ -12,6 +12,7 @@ from lendguard.gateway import token_model
 from lendguard.gateway.accounts import Accounts
 from lendguard.gateway.model import Claims, Product, Purpose
 from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.db import reading
 from lendguard.platform.model import Conflict, NotFound, PermissionDenied, Principal, Role
 
 
@@ -129,7 +130,7 @@ class Authorisations(Accounts):
     def authorisations(self, principal: Principal, borrower_ref: str) -> list[dict[str, Any]]:
         """A borrower's authorisations (to the borrower or the bureau's staff)."""
         self._may_act_for(principal, borrower_ref)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = GatewayRepository(conn).authorisations_of(principal.institution_id, borrower_ref)
         return [
             {

@@ -9,6 +9,7 @@ from lendguard.gateway.abuse_model import Alert, Thresholds, evaluate, flagged
 from lendguard.gateway.accounts import aware
 from lendguard.gateway.statements import Statements
 from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.db import reading
 from lendguard.platform.model import Principal, Role
 
 
@@ -25,7 +26,7 @@ class Detection(Statements):
         """
         self._require_bureau(principal, Role.COMPLIANCE, Role.ANALYST)
         bureau = principal.institution_id
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = GatewayRepository(conn)
             clients = repo.clients(bureau)
             ref_of = {int(c["id"]): str(c["ref"]) for c in clients}
@@ -84,7 +85,7 @@ class Detection(Statements):
     def alerts(self, principal: Principal) -> list[dict[str, Any]]:
         """The alerts of the last detection run of the principal's bureau."""
         self._require_bureau(principal, Role.COMPLIANCE, Role.ANALYST)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = GatewayRepository(conn)
             ref_of = {int(c["id"]): str(c["ref"]) for c in repo.clients(principal.institution_id)}
             rows = repo.alerts(principal.institution_id)

@@ -14,6 +14,7 @@ from typing import Any
 from lendguard.gateway.accounts import aware, fen_to_yuan
 from lendguard.gateway.authorisations import Authorisations
 from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.db import reading
 from lendguard.platform.model import Principal
 
 CSV_COLUMNS = (
@@ -40,7 +41,7 @@ class Statements(Authorisations):
     ) -> dict[str, Any]:
         """Totals for ``[start, end)``: usage per product, charges per tier, refusals per reason, balances."""
         staff = self.bureau_staff(principal)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             client = self.visible_client(conn, principal, client_id, staff)
             repo = GatewayRepository(conn)
             bureau = int(client["institution_id"])
@@ -92,7 +93,7 @@ class Statements(Authorisations):
     ) -> str:
         """Every query (answered or refused) and top-up of the period, one CSV line each, in time order."""
         staff = self.bureau_staff(principal)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             client = self.visible_client(conn, principal, client_id, staff)
             repo = GatewayRepository(conn)
             bureau = int(client["institution_id"])
