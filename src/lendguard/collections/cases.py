@@ -21,6 +21,7 @@ from lendguard.collections.store import CollectionsRepository
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.platform.model import Conflict, Principal, Role, require
 
 DEFAULT_PACK = "cn"
@@ -82,7 +83,7 @@ class CaseUseCases:
     def policy(self, principal: Principal) -> dict[str, Any]:
         """The pack in force and its rules."""
         require(principal, *READERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = CollectionsRepository(conn).policy(principal.institution_id)
             pack = self.pack_for(conn, principal.institution_id)
         return {"pack": pack.name, "overrides": row["overrides"] if row else {}, "rules": pack.describe()}
@@ -133,7 +134,7 @@ class CaseUseCases:
     ) -> list[dict[str, Any]]:
         """Open cases of the institution (``mine``: assigned to the principal)."""
         require(principal, *READERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return CollectionsRepository(conn).list_cases(
                 principal.institution_id, collector=principal.username if mine else None, limit=limit, offset=offset
             )
@@ -141,7 +142,7 @@ class CaseUseCases:
     def case(self, principal: Principal, case_id: int) -> dict[str, Any]:
         """One case with its promises, plans and events."""
         require(principal, *READERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = CollectionsRepository(conn)
             case = repo.case(principal.institution_id, case_id)
             inst = principal.institution_id
@@ -316,7 +317,7 @@ class CaseUseCases:
     def designated_contacts(self, principal: Principal, case_id: int) -> list[Any]:
         """People the borrower named with consent, through the privacy capability (never an address book)."""
         require(principal, *WORKERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             case = CollectionsRepository(conn).case(principal.institution_id, case_id)
         return self._designated(principal, case["borrower_ref"], "collection")
 

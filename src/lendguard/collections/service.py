@@ -19,6 +19,7 @@ from lendguard.collections.policy.packs import Pack
 from lendguard.collections.policy.parse import ScenarioError
 from lendguard.collections.scenarios import contact_json, parse, scenario_json
 from lendguard.collections.store import BorrowerFacts, CollectionsRepository
+from lendguard.platform.db import reading
 from lendguard.platform.model import Principal, Role, require
 
 __all__ = ["CollectionsService", "ContactBlocked"]
@@ -79,7 +80,7 @@ class CollectionsService(CaseUseCases):
     def check_scenarios(self, principal: Principal, data: Any, pack: str | None = None) -> list[dict[str, object]]:
         """The ``policy check`` contract over HTTP: decide raw scenarios with a pack (default: the institution's)."""
         require(principal, *READERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             chosen = make_pack(pack) if pack else self.pack_for(conn, principal.institution_id)
         return check_all(data, chosen, self.screener, "body")
 
@@ -203,5 +204,5 @@ class CollectionsService(CaseUseCases):
     def blocked_attempts(self, principal: Principal, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
         """Attempts the policy refused, newest first, with their reasons (supervisors and compliance)."""
         require(principal, Role.SUPERVISOR, Role.COMPLIANCE)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return CollectionsRepository(conn).list_blocked(principal.institution_id, limit=limit, offset=offset)

@@ -19,6 +19,7 @@ from lendguard.lending.service import LendingService
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.platform.model import Principal, Role, require
 
 SCAN_ROLES = (Role.COMPLIANCE, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.REGULATOR)
@@ -74,7 +75,7 @@ class DisclosureService:
         """Scan every loan of one institution (system job: the CLI passes the institution explicitly)."""
         schedules: list[LoanSchedule] = []
         offset = 0
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             while True:
                 page = self.lending.loans_of_institution(conn, institution_id, PAGE_SIZE, offset)
                 for loan in page:

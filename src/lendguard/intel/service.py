@@ -36,6 +36,7 @@ from lendguard.intel.view_model import indicator_edges
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.platform.erasure import ErasureRegistry
 from lendguard.platform.model import Conflict, Principal, Role, require
 
@@ -175,7 +176,7 @@ class IntelService:
         Earlier runs stay stored (their decisions are what carry over) but are listed only on request.
         """
         require(principal, *READERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = IntelRepository(conn)
             if run_id is None:
                 latest = repo.latest_run(principal.institution_id)
@@ -191,7 +192,7 @@ class IntelService:
     def runs(self, principal: Principal, limit: int = 50) -> list[dict[str, Any]]:
         """The institution's detection runs, latest first (id, engine, source, ring count, time)."""
         require(principal, *READERS)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = IntelRepository(conn).runs(principal.institution_id, limit)
         return [
             {k: r[k] for k in ("id", "engine", "source", "ring_count", "erased_redacted", "created_at")} for r in rows

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from lendguard.lending.store import LoanBookRepository
+from lendguard.platform.db import reading
 from lendguard.platform.model import Principal, Role, require
 
 STAFF_ROLES = (Role.COLLECTOR, Role.SUPERVISOR, Role.COMPLIANCE, Role.ANALYST, Role.ADMIN)
@@ -39,7 +40,7 @@ class LendingService:
     def overview(self, principal: Principal) -> dict[str, Any]:
         """Borrower count and loan counts per stage of the principal's institution."""
         require(principal, *STAFF_ROLES, Role.REGULATOR)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = LoanBookRepository(conn)
             return {
                 "borrowers": repo.borrower_count(principal.institution_id),
@@ -57,7 +58,7 @@ class LendingService:
     ) -> list[dict[str, Any]]:
         """Loans of the principal's institution, filtered; never another tenant's."""
         require(principal, *STAFF_ROLES)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return LoanBookRepository(conn).loans(
                 principal.institution_id, stage=stage, borrower_ref=borrower_ref, limit=limit, offset=offset
             )
@@ -65,7 +66,7 @@ class LendingService:
     def loan(self, principal: Principal, loan_id: int) -> dict[str, Any]:
         """One loan with its schedule."""
         require(principal, *STAFF_ROLES)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = LoanBookRepository(conn)
             loan = repo.loan(principal.institution_id, loan_id)
             loan["schedule"] = repo.schedule(principal.institution_id, loan["ref"])

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from lendguard.platform.audit import AuditLog, public_key_hex
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.platform.model import NotFound, Principal, Role, require
 from lendguard.privacy.model import Category, Consent, Purpose
 from lendguard.privacy.receipts import sign_receipt
@@ -166,7 +167,7 @@ class ConsentLedger:
     def consents(self, principal: Principal, subject_ref: str) -> list[dict[str, Any]]:
         """The subject's ledger (the borrower sees their own; compliance and staff see any)."""
         require_subject_or_staff(principal, subject_ref)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             PersonalDataRepository(conn).require_subject(principal.institution_id, subject_ref)
             rows = ConsentRepository(conn).of_subject(principal.institution_id, subject_ref)
         return [{**consent_from_row(r).__dict__, "receipt": json.loads(r["receipt"])} for r in rows]

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.privacy.crypto import KeyRing, key_aad
 from lendguard.privacy.store import PersonalDataRepository
 
@@ -68,7 +69,7 @@ def rotate(
             progress(len(rows))
         if len(rows) < batch:
             break
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         counts = PersonalDataRepository(conn).kek_counts()
     unknown = {k: n for k, n in counts.items() if k not in (keys.kek_id, old_id)}
     return RotationResult(done, counts.get(old_id, 0), unknown)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from lendguard.lending.service import LendingService
+from lendguard.platform.db import reading
 from lendguard.platform.erasure import ErasureRegistry
 from lendguard.platform.model import Principal, Role, require
 from lendguard.privacy.consents import consent_from_row, require_subject_or_staff
@@ -231,7 +232,7 @@ class RightsService:
             subject_ref = principal.subject_id or "-"
         else:
             require(principal, Role.COMPLIANCE, Role.SUPERVISOR)
-        with self.privacy.engine.connect() as conn:
+        with reading(self.privacy.engine) as conn:
             return RequestRepository(conn).list(principal.institution_id, subject_ref, status)
 
     def _record(

@@ -23,6 +23,7 @@ from lendguard.collections.screening.store import TermRepository
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
+from lendguard.platform.db import reading
 from lendguard.platform.model import Principal, Role, require
 
 SCREEN_ROLES = (Role.COLLECTOR, Role.SUPERVISOR, Role.COMPLIANCE)
@@ -87,7 +88,7 @@ class ScreeningService:
     def terms(self, principal: Principal) -> list[dict[str, Any]]:
         """The institution's stricter terms."""
         require(principal, *SCREEN_ROLES)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return TermRepository(conn).all(principal.institution_id)
 
     def add_term(self, principal: Principal, category: str, term: str) -> dict[str, Any]:
