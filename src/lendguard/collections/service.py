@@ -73,7 +73,7 @@ class CollectionsService(CaseUseCases):
         """Decide a planned contact on a case now (or at ``at``) without recording anything."""
         require(principal, *READERS)
         spec = {**spec, "number": self.number_ref(spec.get("number"))}
-        with self.engine.connect().execution_options(read_only=True) as conn:  # no write lock on SQLite
+        with reading(self.engine) as conn:  # no write lock on SQLite
             case = CollectionsRepository(conn).case(principal.institution_id, case_id)
             return self.decide_on_case(conn, principal.institution_id, case, spec, at or self.clock.now())
 
@@ -182,7 +182,7 @@ class CollectionsService(CaseUseCases):
         mine = not principal.has(Role.SUPERVISOR)
         out = []
         # A plain read transaction: on SQLite it must not take the write lock while the queue is decided.
-        with self.engine.connect().execution_options(read_only=True) as conn:
+        with reading(self.engine) as conn:
             repo = CollectionsRepository(conn)
             pack = self.pack_for(conn, principal.institution_id)
             rows = repo.list_cases(

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from lendguard.platform.audit import chain_heads, checkpoints, institution_signing_key
 from lendguard.platform.audit_model import GENESIS_HASH, chain_hash_text, checkpoint_message
 from lendguard.platform.audit_verify_fast import prove_range, range_where
-from lendguard.platform.db import make_engine
+from lendguard.platform.db import make_engine, reading
 from lendguard.platform.store import event_log, institutions
 
 FETCH = 20_000
@@ -205,7 +205,7 @@ def _walk_in_worker(
 ) -> Walk:
     engine = make_engine(url)
     try:
-        with engine.connect().execution_options(read_only=True) as conn, conn.begin():
+        with reading(engine) as conn, conn.begin():
             if snapshot is not None:  # PostgreSQL: read exactly what the parent reads
                 _repeatable_read(conn)
                 conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")

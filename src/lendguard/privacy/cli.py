@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 
 from lendguard.platform.cli import console, open_container
+from lendguard.platform.db import reading
 
 
 def register(root: typer.Typer) -> None:
@@ -36,7 +37,7 @@ def register(root: typer.Typer) -> None:
                 console.print(f"[red]no institution with code {institution!r}[/red]")
                 raise typer.Exit(2)
             institution_id = int(found["id"])
-        with container.engine.connect().execution_options(read_only=True) as conn:
+        with reading(container.engine) as conn:
             report = verify(conn, container.settings.security.signing_seed.reveal(), institution_id, workers)
         summary = f"{report.entries} entries, {report.checkpoints} checkpoints, {report.institutions} institutions"
         if report.ok:
