@@ -73,7 +73,7 @@ class CollectionsService(CaseUseCases):
         """Decide a planned contact on a case now (or at ``at``) without recording anything."""
         require(principal, *READERS)
         spec = {**spec, "number": self.number_ref(spec.get("number"))}
-        with reading(self.engine) as conn:  # no write lock on SQLite
+        with reading(self.engine) as conn:
             case = CollectionsRepository(conn).case(principal.institution_id, case_id)
             return self.decide_on_case(conn, principal.institution_id, case, spec, at or self.clock.now())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
@@ -130,29 +130,23 @@ class TenancyService:
             )
             return user_id
 
-    def _reading(self) -> Connection:
-        """A connection for reads only (``db.reading``): through a bare ``connect()`` on SQLite the API-key
-        look-ups took the write lock outside the gateway's writer queue and stalled its writers in
-        SQLite's sleeping busy handler, ~1 s at the gateway benchmark's p99."""
-        return reading(self.engine)
-
     def hash_password(self, password: str) -> str:
         """A scrypt hash of ``password`` at the configured cost."""
         return hash_password(password, self.password_cost)
 
     def institutions(self) -> list[dict[str, Any]]:
         """Every institution (operator view)."""
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             return InstitutionRepository(conn).all()
 
     def institution_by_code(self, code: str) -> dict[str, Any] | None:
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             return InstitutionRepository(conn).by_code(code)
 
     # -- authentication ---------------------------------------------------------------------------
     def login(self, username: str, password: str) -> Principal | None:
         """The principal for a correct, active username and password; else None."""
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             row = UserRepository(conn).by_username(username)
         if row is None or not row["active"] or not verify_password(password, row["password_hash"]):
             return None
@@ -160,7 +154,7 @@ class TenancyService:
 
     def principal_for_user(self, user_id: int) -> Principal | None:
         """Rebuild the principal of a page session; None when the user is gone or inactive."""
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             row = UserRepository(conn).by_id_unscoped(user_id)
         return _principal_from_row(row) if row and row["active"] else None
 
@@ -169,7 +163,9 @@ class TenancyService:
         prefix = split_api_key(full_key)
         if prefix is None:
             return None
-        with self._reading() as conn:
+        # Read-only: through a bare connect() on SQLite this look-up took the write lock outside the
+        # gateway's writer queue and stalled its writers (~1 s at the gateway benchmark's p99).
+        with reading(self.engine) as conn:
             key = ApiKeyRepository(conn).by_prefix(prefix)
             if key is None or key["revoked_at"] is not None or key["key_hash"] != hash_api_key(full_key):
                 return None
@@ -203,7 +199,7 @@ class TenancyService:
 
     def api_keys(self, principal: Principal) -> list[dict[str, Any]]:
         require(principal, Role.ADMIN)
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             return ApiKeyRepository(conn).list_keys(principal.institution_id)
 
     def revoke_api_key(self, principal: Principal, key_id: int) -> None:
@@ -226,13 +222,13 @@ class TenancyService:
 
     def users(self, principal: Principal, role: Role | None = None, active: bool | None = None) -> list[dict[str, Any]]:
         require(principal, Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE)
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             return UserRepository(conn).list_users(principal.institution_id, role=role, active=active)
 
     def user(self, principal: Principal, user_id: int) -> dict[str, Any]:
         if user_id != principal.user_id:
             require(principal, Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE)
-        with self._reading() as conn:
+        with reading(self.engine) as conn:
             return UserRepository(conn).get(principal.institution_id, user_id)
 
     def set_users_active(self, principal: Principal, user_ids: list[int], active: bool) -> list[int]:
