@@ -18,8 +18,10 @@ from lendguard.gateway.group_commit import GroupCommit
 from lendguard.gateway.model import Refusal
 from lendguard.gateway.outcomes import QueryRefused, QueryResult
 from lendguard.gateway.tables import authorisations, ledger, queries
+from lendguard.platform.audit import chain_heads, checkpoints
 from lendguard.platform.bootstrap import Container
 from lendguard.platform.model import Role
+from lendguard.platform.store import event_log
 from tests.gateway.conftest import World, make_world
 from tests.gateway.test_concurrency import totals
 from tests.gateway.test_group_commit import wait_for
@@ -209,3 +211,56 @@ def test_a_batch_whose_commit_fails_charges_nobody_and_every_member_hears_of_it(
     assert refused_reasons(world) == []
     assert outbox_size(world.container) == 0
     assert verified(world.container, world.bureau.institution_id)
+
+
+def test_a_batch_whose_audit_entries_the_database_refuses_charges_nobody_and_each_query_is_answered_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the batch's audit entries are sent with its COMMIT (pipelined): the database's
+    refusal arrives as the COMMIT's error, the transaction is rolled back, and the locked path answers
+    each member. On SQLite the refusal comes before the commit, with the same outcome."""
+    good = world.issue(max_uses=100)
+    append_many = world.gateway.audit.append_many
+
+    def refused_after(conn: sa.Connection, *args: Any, **kwargs: Any) -> list[int]:
+        seqs = append_many(conn, *args, **kwargs)
+        if len(args[1]) > 1:  # the batch's entries, not the locked path's one at a time
+            conn.connection.driver_connection.cursor().execute("SELECT * FROM no_such_table")  # type: ignore[union-attr]
+        return seqs
+
+    monkeypatch.setattr(world.gateway.audit, "append_many", refused_after)
+    decided: list[object] = []
+    decide = world.gateway._decide
+    monkeypatch.setattr(world.gateway, "_decide", lambda *a, **k: decided.append(a) or decide(*a, **k))
+    group = HeldGroup(world)
+    results = group.run(good["token"], [good["token"]] * 4)
+    assert group.sizes == [1, 4]
+    assert all(isinstance(r, QueryResult) for r in results)
+    assert len(decided) == 4  # the batch's members, each decided again by the locked path
+    assert totals(world.container, world.client["id"]) == (100_000 - 500, 500, 5)
+    assert uses(world, good["id"]) == 5
+    assert refused_reasons(world) == []
+    assert verified(world.container, world.bureau.institution_id)
+
+
+def test_a_bureaus_first_queries_before_its_audit_chain_has_a_head_are_answered_and_billed_once(
+    world: World,
+) -> None:
+    """PostgreSQL locks the chain head with the batch's charges; with no head yet (the bureau's very
+    first entry) the batch is left to the locked path, which creates the chain. SQLite creates it in
+    the batch."""
+    good = world.issue(max_uses=100)
+    bureau = world.bureau.institution_id
+    with world.container.engine.begin() as conn:  # an empty chain: as if nothing had been audited yet
+        for table in (checkpoints, event_log, chain_heads):
+            conn.execute(table.delete().where(table.c.institution_id == bureau))
+    group = HeldGroup(world)
+    results = group.run(good["token"], [good["token"]] * 4)
+    assert group.sizes == [1, 4]
+    assert all(isinstance(r, QueryResult) for r in results)
+    assert totals(world.container, world.client["id"]) == (100_000 - 500, 500, 5)
+    assert uses(world, good["id"]) == 5
+    with world.container.engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).where(event_log.c.institution_id == bureau)).scalar_one()
+    assert count == 5
+    assert verified(world.container, bureau)

@@ -89,3 +89,18 @@ def test_first_values_raise_the_drivers_error_of_the_first_failing_statement(thi
         transaction.rollback()
     with things.connect() as conn:
         assert DriverStatement(_OF_OWNER).rows(conn, {"owner": "z"}) == []
+
+
+def test_first_values_then_also_gives_the_first_row_of_each_following_statement(things: Engine) -> None:
+    """On PostgreSQL the following statements go in the same pipeline; on SQLite one after another."""
+    count = DriverStatement(sa.text("SELECT COUNT(*) FROM driver_select_things WHERE owner = :owner"))
+    with things.connect() as conn:
+        m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        then = [
+            (f"SELECT owner, id FROM driver_select_things WHERE owner = {m} ORDER BY id", ("b",)),
+            (f"SELECT id FROM driver_select_things WHERE owner = {m}", ("nobody",)),
+        ]
+        values, rows = count.first_values_then(conn, [{"owner": "a"}, {"owner": "b"}], then)
+        assert values == [2, 1]
+        assert [None if row is None else tuple(row) for row in rows] == [("b", 3), None]
+        assert count.first_values_then(conn, [{"owner": "a"}], []) == ([2], [])

@@ -11,8 +11,8 @@ locked path (``locked_path``), which decides again and logs the reason.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +28,7 @@ from lendguard.gateway.outbox import AuditOutbox
 from lendguard.gateway.outcomes import QueryResult
 from lendguard.gateway.sqlite_charge import charge_and_record_sqlite, charge_and_record_sqlite_many, savepoint
 from lendguard.gateway.store import GatewayRepository
+from lendguard.platform.audit import ChainHead
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.model import Principal
 
@@ -132,19 +133,25 @@ class FastPath(LockedPath):
         results: list[Outcome] = [None] * len(items)
         pending, guarded = order, False
         while pending:
-            committing = False
+            committing = pipelined = False
             try:
                 # On SQLite in the writer queue's turn: the group's leader holds it (``GroupCommit``'s gate).
-                with self.engine.connect() as conn, conn.begin():
-                    applied, moved = self._apply(conn, items, pending, guarded)
+                # Pipelined (PostgreSQL), the COMMIT as the transaction ends is queued behind the audit
+                # entries and goes in their round trip; a failed COMMIT is rolled back there too.
+                with (
+                    self.engine.connect() as conn,
+                    self._pipeline(conn, items, pending, guarded) as pipelined,
+                    conn.begin(),
+                ):
+                    applied, moved = self._apply(conn, items, pending, guarded, pipelined)
                     committing = True
             except _Spoilt as spoilt:  # a member charged but could not record: the try is rolled back
                 # Again without it (every item when it is not known which), each in a savepoint this
                 # time: at most two tries per batch.
                 pending, guarded = [i for i in pending if i != spoilt.index], True
                 continue
-            except Exception:
-                if committing:
+            except Exception as exc:
+                if committing and not (pipelined and _refused_by_server(exc)):
                     raise
                 return [None] * len(items)
             for i, result in applied.items():
@@ -153,8 +160,23 @@ class FastPath(LockedPath):
             break
         return results
 
-    def _apply(
+    @contextmanager
+    def _pipeline(
         self, conn: Connection, items: Sequence[FastWrite], order: list[int], guarded: bool
+    ) -> Iterator[bool]:
+        """PostgreSQL: holds the driver connection in pipeline mode for a batch's write (True), so that
+        while the hot client rows and the audit chain head are locked the batch waits for the server
+        twice — its charges with the chain heads' locks, then its audit entries with the COMMIT —
+        rather than once per step. Not for a guarded try (savepoints), nor before a bureau's outbox is
+        drained (those statements go through SQLAlchemy, which cannot run in pipeline mode)."""
+        if self._read_apart or guarded or any(_client_key(items[i])[0] not in self.outbox.drained for i in order):
+            yield False
+            return
+        with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+            yield True
+
+    def _apply(
+        self, conn: Connection, items: Sequence[FastWrite], order: list[int], guarded: bool, pipelined: bool
     ) -> tuple[dict[int, Outcome], list[int]]:
         """Each item's write in ``order``, all or nothing per item, in the caller's transaction; then
         the charged items' audit entries onto their bureaus' chains, once per bureau, last (the lock
@@ -162,14 +184,17 @@ class FastPath(LockedPath):
 
         PostgreSQL: before a bureau's first batch in this process, events an earlier version left in
         its audit outbox are chained first (see ``outbox``; nothing queues there any more).
-        ``guarded``: each item in a savepoint (a first try found one that fails). Returns each item's
-        outcome and the bureaus whose outbox was emptied.
+        ``guarded``: each item in a savepoint (a first try found one that fails). ``pipelined``
+        (PostgreSQL, see ``_pipeline``): the chain heads are locked in the charges' round trip and the
+        audit entries left queued for the caller's COMMIT. Returns each item's outcome and the bureaus
+        whose outbox was emptied.
         """
         applied: dict[int, Outcome] = {}
         events: dict[int, tuple[list[AuditEvent], list[datetime]]] = {}
         repo = GatewayRepository(conn)
         records = {i: {**items[i].line, "institution_id": int(items[i].ready.client["institution_id"])} for i in order}
         together: dict[int, int | None] = {}
+        heads: dict[int, ChainHead] = {}
         if not guarded:
             # Every item's write with as few statements as the database allows: PostgreSQL pipelines
             # them (one round trip: the leader holds the hot client's row lock until commit, and each
@@ -181,7 +206,13 @@ class FastPath(LockedPath):
                 if self._read_apart:
                     balances = charge_and_record_sqlite_many(conn, writes)
                 else:
-                    balances = repo.charge_and_record_pg_many(writes)
+                    bureaus = sorted({_client_key(items[i])[0] for i in order}) if pipelined else []
+                    head_sql = self.audit.head_lock_sql(conn)
+                    balances, rows = repo.charge_and_record_pg_many(writes, [(head_sql, (b,)) for b in bureaus])
+                    for bureau_id, row in zip(bureaus, rows, strict=True):
+                        if row is None:  # the bureau's first entry: the locked path creates its chain
+                            raise _NoChainHead
+                        heads[bureau_id] = self.audit.head_from_row(conn, row)
             except ChargedNotRecorded as failed:
                 # Without it, or every item when it is not known which, again, each in a savepoint.
                 raise _Spoilt(None if failed.position is None else order[failed.position]) from None
@@ -210,7 +241,9 @@ class FastPath(LockedPath):
             if not self._read_apart and bureau_id not in self.outbox.drained:
                 self.outbox.move(conn, bureau_id)
                 moved.append(bureau_id)
-            self.audit.append_many(conn, bureau_id, bureau_events, times)
+            self.audit.append_many(
+                conn, bureau_id, bureau_events, times, locked_head=heads.get(bureau_id), leave_queued=pipelined
+            )
         return applied, moved
 
 
@@ -235,6 +268,13 @@ def _charge_sqlite_guarded(conn: Connection, record: dict[str, Any], terms: dict
         except ChargedNotRecorded:
             undo()
             return None
+
+
+def _refused_by_server(exc: BaseException) -> bool:
+    """Whether the server answered ``exc`` with an error (it has a SQLSTATE): a pipelined batch's
+    statement or its COMMIT then failed, and PostgreSQL rolled the transaction back, so nothing was
+    charged. Without one (the connection lost), whether the COMMIT ran is unknown."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) is not None
 
 
 def _client_key(item: FastWrite) -> tuple[int, int]:
@@ -267,6 +307,10 @@ class FastWrite:
 
 class _TakeLockedPath(Exception):
     """Raised by the fast path's reads to take the locked path."""
+
+
+class _NoChainHead(Exception):
+    """A bureau's audit chain has no head yet: its first entry is left to the locked path."""
 
 
 class _Spoilt(Exception):

@@ -176,23 +176,27 @@ class ClientStore:
         the new balance, or None when nothing was done; a charge that could not be recorded raises
         :class:`ChargedNotRecorded` (the statement failed: the caller's transaction must be rolled back)."""
         terms = {"topup_total_fen": topup_total_fen, "windows": windows, "limits": limits}
-        return self.charge_and_record_pg_many([(line, terms)])[0]
+        return self.charge_and_record_pg_many([(line, terms)])[0][0]
 
     def charge_and_record_pg_many(
-        self, writes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
-    ) -> list[int | None]:
-        """:meth:`charge_and_record_pg` of each ``(line, terms)`` in order, pipelined (one round trip).
-        The first write that charged but could not record raises :class:`ChargedNotRecorded`, which
-        does not say which one (the transaction is aborted: the caller rolls back and may retry each
-        write on its own)."""
+        self,
+        writes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+        then: Sequence[tuple[str, Sequence[Any]]] = (),
+    ) -> tuple[list[int | None], list[tuple[Any, ...] | None]]:
+        """:meth:`charge_and_record_pg` of each ``(line, terms)`` in order, then each ``then``
+        statement (the driver's SQL and parameters; e.g. the batch's audit chain heads, locked after
+        the client rows as every writer does), pipelined (one round trip). Returns the balances and
+        the first row of each ``then`` statement. The first write that charged but could not record
+        raises :class:`ChargedNotRecorded`, which does not say which one (the transaction is aborted:
+        the caller rolls back and may retry each write on its own)."""
         params = [_pg_charge_params(line, **terms) for line, terms in writes]
         try:
-            balances = PG_CHARGE_AND_RECORD.first_values(self.conn, params)
+            balances, rows = PG_CHARGE_AND_RECORD.first_values_then(self.conn, params, then)
         except self.conn.dialect.loaded_dbapi.DataError as exc:
             if CHARGED_NOT_RECORDED not in str(exc):
                 raise
             raise ChargedNotRecorded from exc
-        return [None if balance is None else int(balance) for balance in balances]
+        return [None if balance is None else int(balance) for balance in balances], rows
 
     def clients_serving(self, lender_institution_id: int) -> list[dict[str, Any]]:
         """Client records (of any bureau) that act for a lender institution: how a lender finds its client."""

@@ -45,6 +45,9 @@ chain_heads = sa.Table(
     sa.Column("checkpoint_at", UTC_TS, nullable=True),
 )
 
+# A chain head as read under its lock: (seq, head hash, last checkpoint seq, last checkpoint time).
+ChainHead = tuple[int, str, int, datetime | None]
+
 # A checkpoint is the institution's Ed25519 signature over (seq, entry_hash) of its chain: rewriting
 # history before a checkpoint would need the signing key, not just a recomputation of hashes.
 checkpoints = sa.Table(
@@ -63,6 +66,9 @@ checkpoints = sa.Table(
 # processing, result set-up), and every gateway query appends on SQLite inside the serial writer queue.
 # ``{m}`` is the driver's parameter marker; timestamps go through SQLAlchemy's own bind and result
 # processors, so stored values are exactly what Core stores and reads.
+_CHECKPOINT_SQL = (
+    "INSERT INTO audit_checkpoints (institution_id, seq, entry_hash, at, signature) VALUES ({m}, {m}, {m}, {m}, {m})"
+)
 _HEAD_SQL = "SELECT seq, head_hash, checkpoint_seq, checkpoint_at FROM event_chain_heads WHERE institution_id = {m}"
 _HEAD_UPDATE_SQL = (
     "UPDATE event_chain_heads SET seq = {m}, head_hash = {m}, updated_at = {m} WHERE institution_id = {m}"
@@ -127,11 +133,20 @@ class AuditLog:
         institution_id: int,
         events: Sequence[AuditEvent],
         at: datetime | Sequence[datetime],
+        *,
+        locked_head: ChainHead | None = None,
+        leave_queued: bool = False,
     ) -> list[int]:
         """Append events in order with one lock of the chain head; return their sequence numbers.
 
         ``at`` is one time for all events, or one per event (a batch of events recorded earlier, e.g.
         the gateway's outbox); the head and the checkpoint take the last one.
+
+        ``locked_head``: the chain head the caller already locked in this transaction (``head_lock_sql``, read
+        with ``head_from_row``), so it is not read again. ``leave_queued`` (psycopg): the caller holds
+        the driver connection in pipeline mode and syncs it — with its COMMIT — so the entries, any
+        checkpoint and the new head are only queued here, and go to the server in the caller's round
+        trip.
         """
         if not events:
             return []
@@ -140,7 +155,7 @@ class AuditLog:
         if len(times) != len(events):
             raise ValueError("one time per event, or one for all")
         at = times[-1]
-        seq, prev, checkpoint_seq, checkpoint_at = self._lock_head(conn, institution_id, times[0])
+        seq, prev, checkpoint_seq, checkpoint_at = locked_head or self._lock_head(conn, institution_id, times[0])
         stamps: dict[datetime, Any] = {}
         rows = []
         seqs = []
@@ -186,17 +201,20 @@ class AuditLog:
             every=self.checkpoint_every,
             minutes=self.checkpoint_minutes,
         )
-        # psycopg: the entries and the new head in one round trip (pipeline mode); a checkpoint, now
-        # and then, goes between them on its own
-        pipeline = None if due else getattr(cursor.connection, "pipeline", None)
+        # psycopg: the entries, any checkpoint and the new head in one round trip (pipeline mode); the
+        # cursor of queued statements stays open until the caller's pipeline has sent them
+        pipeline = None if leave_queued else getattr(cursor.connection, "pipeline", None)
         with pipeline() if pipeline is not None else nullcontext():
             _insert_entries(conn, cursor, rows)
             if due:
-                self.checkpoint(conn, institution_id, seq, prev, at)
+                cursor.execute(
+                    _CHECKPOINT_SQL.format(m=_marker(conn)), self._checkpoint_row(conn, institution_id, seq, prev, at)
+                )
                 head += (seq, head[2])
             update = _HEAD_UPDATE_CHECKPOINT_SQL if due else _HEAD_UPDATE_SQL
             cursor.execute(update.format(m=_marker(conn)), (*head, institution_id))
-        cursor.close()
+        if not leave_queued:
+            cursor.close()
         return seqs
 
     def entries_for_subject(self, conn: Connection, institution_id: int, subject_ref: str) -> list[dict[str, Any]]:
@@ -208,22 +226,32 @@ class AuditLog:
         )
         return [dict(r) for r in conn.execute(query).mappings()]
 
-    def checkpoint(self, conn: Connection, institution_id: int, seq: int, head_hash: str, at: datetime) -> None:
-        """Sign and store a checkpoint of the chain at ``seq`` (inside the caller's transaction)."""
+    def _checkpoint_row(
+        self, conn: Connection, institution_id: int, seq: int, head_hash: str, at: datetime
+    ) -> tuple[Any, ...]:
+        """A signed checkpoint of the chain at ``seq`` (``_CHECKPOINT_SQL``'s parameters)."""
         message = checkpoint_message(institution_id=institution_id, seq=seq, entry_hash=head_hash, at=at)
-        conn.execute(
-            checkpoints.insert().values(
-                institution_id=institution_id,
-                seq=seq,
-                entry_hash=head_hash,
-                at=at,
-                signature=self.signing_key(institution_id).sign(message).hex(),
-            )
-        )
+        signature = self.signing_key(institution_id).sign(message).hex()
+        return institution_id, seq, head_hash, _bind_timestamp(conn, at), signature
 
-    def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> tuple[int, str, int, datetime | None]:
+    @staticmethod
+    def head_lock_sql(conn: Connection) -> str:
+        """The statement (one parameter: the institution id) that locks a chain head and reads it, for
+        a caller that sends it with its own statements (PostgreSQL's pipeline mode); its row, or None
+        when the chain has no head yet, goes to :meth:`head_from_row`."""
+        return _HEAD_SQL.format(m=_marker(conn)) + ("" if conn.dialect.name == "sqlite" else " FOR UPDATE")
+
+    @staticmethod
+    def head_from_row(conn: Connection, row: Sequence[Any]) -> ChainHead:
+        """The head read by ``head_lock_sql``: (seq, head hash, last checkpoint seq and time)."""
+        seq, head_hash, checkpoint_seq, checkpoint_at = row
+        processor = chain_heads.c.checkpoint_at.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+        last_at = processor(checkpoint_at) if processor is not None else checkpoint_at
+        return int(seq), str(head_hash), int(checkpoint_seq), _aware(last_at) if last_at is not None else None
+
+    def _lock_head(self, conn: Connection, institution_id: int, at: datetime) -> ChainHead:
         """Lock the chain head; return (seq, head hash, last checkpoint seq, last checkpoint time)."""
-        sql = _HEAD_SQL.format(m=_marker(conn)) + ("" if conn.dialect.name == "sqlite" else " FOR UPDATE")
+        sql = self.head_lock_sql(conn)
         cursor = _driver_cursor(conn)
         row = cursor.execute(sql, (institution_id,)).fetchone()
         if row is None:
@@ -246,10 +274,7 @@ class AuditLog:
             conn.execute(insert)
             row = cursor.execute(sql, (institution_id,)).fetchone()
         cursor.close()
-        seq, head_hash, checkpoint_seq, checkpoint_at = row
-        processor = chain_heads.c.checkpoint_at.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
-        last_at = processor(checkpoint_at) if processor is not None else checkpoint_at
-        return int(seq), str(head_hash), int(checkpoint_seq), _aware(last_at) if last_at is not None else None
+        return self.head_from_row(conn, row)
 
 
 _COLUMNS = (

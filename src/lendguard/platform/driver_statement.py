@@ -103,19 +103,41 @@ class DriverStatement:
         driver pipelines (psycopg's pipeline mode): a batch's statements then cost one wait for the
         server, and one hand-back of the GIL, instead of one each. Results of a textual statement
         only (no result processing). The first failing statement raises and the rest do not run."""
+        return self.first_values_then(conn, params, ())[0]
+
+    def first_values_then(
+        self, conn: Connection, params: Sequence[Mapping[str, Any]], then: Sequence[tuple[str, Sequence[Any]]]
+    ) -> tuple[list[Any], list[tuple[Any, ...] | None]]:
+        """:meth:`first_values`, then each ``(sql, positional parameters)`` of ``then`` (the driver's own
+        SQL and markers) in the same round trip when the driver pipelines: the first values, and the
+        first row (None: no row) of each ``then`` statement, unprocessed."""
         compiled = self._compiled(conn.dialect)
         driver = conn.connection.driver_connection
         pipeline = getattr(driver, "pipeline", None)
-        if pipeline is None or isinstance(self.statement, Select) or len(params) < 2:
-            return [self.first_value(conn, p) for p in params]
+        if pipeline is None or isinstance(self.statement, Select) or len(params) + len(then) < 2:
+            values = [self.first_value(conn, p) for p in params]
+            return values, [_first_row(driver, sql, args) for sql, args in then]
         cursors = []
         try:
             with pipeline():
                 for p in params:
                     cursors.append(driver.cursor())  # type: ignore[union-attr]
                     cursors[-1].execute(compiled.sql, self._bind(compiled, p))
+                for sql, args in then:
+                    cursors.append(driver.cursor())  # type: ignore[union-attr]
+                    cursors[-1].execute(sql, args)
             rows = [cursor.fetchone() for cursor in cursors]
         finally:
             for cursor in cursors:
                 cursor.close()
-        return [row[0] if row else None for row in rows]
+        return [row[0] if row else None for row in rows[: len(params)]], rows[len(params) :]
+
+
+def _first_row(driver: Any, sql: str, args: Sequence[Any]) -> tuple[Any, ...] | None:
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, args)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else tuple(row)
