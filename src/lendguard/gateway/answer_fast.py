@@ -207,8 +207,8 @@ class FastPath(LockedPath):
                     balances = charge_and_record_sqlite_many(conn, writes)
                 else:
                     bureaus = sorted({_client_key(items[i])[0] for i in order}) if pipelined else []
-                    head_sql = self.audit.head_lock_sql(conn)
-                    balances, rows = repo.charge_and_record_pg_many(writes, [(head_sql, (b,)) for b in bureaus])
+                    heads_then = [(self.audit.head_lock_sql(conn), (b,)) for b in bureaus]
+                    balances, rows = repo.charge_and_record_pg_many(writes, heads_then)
                     for bureau_id, row in zip(bureaus, rows, strict=True):
                         if row is None:  # the bureau's first entry: the locked path creates its chain
                             raise _NoChainHead
