@@ -67,15 +67,29 @@ def test_the_write_itself_undoes_a_charge_it_cannot_record(world: World) -> None
     issued = world.issue(max_uses=1)
     world.gateway.query(world.lender.users[Role.GATEWAY_CLIENT], issued["token"], world.request())
     before = snapshot(world)
-    now = world.container.clock.now()
-    line = {
+    write_directly_and_roll_back(world, answered_line(world, issued["id"], BORROWER), before)
+    assert snapshot(world) == before
+
+
+def test_the_write_does_not_count_an_authorisation_for_another_borrower(world: World) -> None:
+    """The signed token names the borrower, and the write checks it again in the database: a line for
+    another borrower charges nothing it keeps, and the authorisation's uses are unchanged."""
+    issued = world.issue(max_uses=5)
+    before = snapshot(world)
+    write_directly_and_roll_back(world, answered_line(world, issued["id"], "someone-else"), before)
+    assert snapshot(world) == before
+
+
+def answered_line(world: World, authorisation_ref: str, borrower_ref: str) -> dict[str, Any]:
+    """A fast-path query line (answered, priced) for a direct call of the write."""
+    return {
         "institution_id": world.bureau.institution_id,
         "client_id": world.client["id"],
         "ref": uuid.uuid4().hex[:20],
         "idempotency_key": None,
-        "at": now,
-        "borrower_ref": BORROWER,
-        "authorisation_ref": issued["id"],
+        "at": world.container.clock.now(),
+        "borrower_ref": borrower_ref,
+        "authorisation_ref": authorisation_ref,
         "purpose": "credit_assessment",
         "channel": "app",
         "product": "score",
@@ -83,16 +97,16 @@ def test_the_write_itself_undoes_a_charge_it_cannot_record(world: World) -> None
         "tier": "score>=0",
         "response": {"score": 700},
     }
-    limits = {"topup_total_fen": before["client"]["topup_total_fen"], "windows": window_starts(now)}
+
+
+def write_directly_and_roll_back(world: World, line: dict[str, Any], before: dict[str, Any]) -> None:
+    """The database's fast-path write of ``line`` raises ChargedNotRecorded; then roll back, as the fast path does."""
+    limits = {"topup_total_fen": before["client"]["topup_total_fen"], "windows": window_starts(line["at"])}
     engine = world.container.engine
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn, conn.begin() as transaction:
-            with pytest.raises(ChargedNotRecorded):
+    with engine.connect() as conn, conn.begin() as transaction:
+        with pytest.raises(ChargedNotRecorded):
+            if engine.dialect.name == "postgresql":
                 GatewayRepository(conn).charge_and_record_pg(line, limits=(1000, 10**6), **limits)
-            transaction.rollback()
-    else:
-        with engine.connect() as conn, conn.begin() as transaction:
-            with pytest.raises(ChargedNotRecorded):
+            else:
                 charge_and_record_sqlite(conn, line, limits=(1000, 10**6), **limits)
-            transaction.rollback()
-    assert snapshot(world) == before
+        transaction.rollback()

@@ -53,7 +53,10 @@ RETURNING balance_fen
 # run on the driver cursor (DriverStatement: through Connection.execute SQLAlchemy's per-statement work
 # cost more than the round trip). Each step runs only if the one before changed a row (the charge,
 # then the use, then the query line, whose idempotency key may be taken), in the lock
-# order of the locked path: client row, authorisation, idempotency key. All or nothing: not charged
+# order of the locked path: client row, authorisation, idempotency key. The authorisation is matched
+# on its borrower too (the signed token already says so; this is the database's check): that also
+# makes both of its indexes led by institution_id selective, so PostgreSQL cannot choose a scan of the
+# bureau's every authorisation (which it did on tables without statistics). All or nothing: not charged
 # returns NULL having changed nothing; charged but not recorded (the authorisation used up or revoked,
 # or the key taken, since they were read) fails the whole statement with CHARGED_NOT_RECORDED, which
 # undoes the charge — the caller then takes the locked path, which decides again and logs the reason.
@@ -62,7 +65,8 @@ PG_CHARGE_AND_RECORD = DriverStatement(
         f"""
 WITH c AS ({FAST_CHARGE_SQL}), u AS (
     UPDATE gateway_authorisations SET uses = uses + 1
-    WHERE institution_id = :inst AND ref = :auth_ref AND uses < max_uses AND revoked_at IS NULL
+    WHERE institution_id = :inst AND ref = :auth_ref AND borrower_ref = :borrower AND uses < max_uses
+        AND revoked_at IS NULL
         AND EXISTS (SELECT 1 FROM c)
     RETURNING 1
 ), q AS (

@@ -70,8 +70,8 @@ def charge_and_record_sqlite_many(
                 balances[params["position"]] = params["balance"]
                 charged.append(params)
         if charged:
-            uses = Counter((params["inst"], params["auth_ref"]) for params in charged)
-            counted = cursor.execute(*_rows_sql(USES, "(?, ?, ?)", (0, 1, 2), [(*key, n) for key, n in uses.items()]))
+            uses = Counter((params["inst"], params["auth_ref"], params["borrower"]) for params in charged)
+            counted = cursor.execute(*_rows_sql(USES, "(?, ?, ?, ?)", range(4), [(*key, n) for key, n in uses.items()]))
             if counted.rowcount != len(uses):  # one has no room left (or is revoked): which is not known
                 raise ChargedNotRecorded(charged[0]["position"] if len(charged) == 1 else None)
             inserted = {
@@ -130,11 +130,13 @@ def _charge_together(cursor: Any, run: list[dict[str, Any]]) -> bool:
     return True
 
 
-# Each authorisation's uses in a batch, counted at once, only where all of them fit (else no row).
+# Each authorisation's uses in a batch, counted at once, only where all of them fit and it is the
+# query's borrower's (else no row; the signed token already says so: this is the database's check).
 USES = """
 UPDATE gateway_authorisations SET uses = uses + used.n
-FROM (SELECT column1 AS inst, column2 AS ref, column3 AS n FROM (VALUES {rows})) AS used
+FROM (SELECT column1 AS inst, column2 AS ref, column3 AS borrower, column4 AS n FROM (VALUES {rows})) AS used
 WHERE gateway_authorisations.institution_id = used.inst AND gateway_authorisations.ref = used.ref
+    AND gateway_authorisations.borrower_ref = used.borrower
     AND gateway_authorisations.uses + used.n <= gateway_authorisations.max_uses
     AND gateway_authorisations.revoked_at IS NULL
 """
