@@ -44,6 +44,47 @@ def test_registered_identifiers_are_matched_in_any_common_form() -> None:
     )
 
 
+def test_a_name_is_matched_with_any_spacing_and_case_and_a_latin_one_as_whole_words() -> None:
+    pattern = note_pattern("B002", set(), ["李四", "Li Si", "王"])  # a single character is no name
+    note = "李四、李 四、Li Si、LISI；不是 Lisinopril，也不是王五"
+    assert redact_note(note, pattern) == (
+        f"{NOTE_REDACTED}、{NOTE_REDACTED}、{NOTE_REDACTED}、{NOTE_REDACTED}；不是 Lisinopril，也不是王五",
+        4,
+    )
+
+
+def test_the_registered_name_leaves_the_notes_of_the_borrowers_rings_only(
+    client: TestClient, container: Container, tenant_a: Tenant, ring_a: int
+) -> None:
+    """Privacy hands the eraser B002's name with the identifiers: it goes from the notes of ring_a (which
+    names B002), but a note that quotes only the name does not make another ring B002's — many people
+    share a name — and a confirmed ring's hold records where the name occurs, redacted on dismissal."""
+    privacy_service(container).register_subject(tenant_a.users[Role.COMPLIANCE], "B002", {"name": "李四"})
+    note = "李四（B002）称从未借款"
+    r = client.post(
+        f"/v1/intel/rings/{ring_a}/decision",
+        json={"status": "confirmed", "note": note},
+        headers=tenant_a.headers(Role.ANALYST),
+    )
+    assert r.status_code == 200
+    other = _other_ring(container, tenant_a, "dismissed", "同名的李四，与本案无关")
+
+    [hold] = _delete(container, tenant_a, "B002")["held_copies"]
+
+    assert hold["object_id"] == str(ring_a) and _notes(client, tenant_a, ring_a) == [note]  # held as written
+    assert _notes(client, tenant_a, other) == ["同名的李四，与本案无关"]
+    r = client.post(
+        f"/v1/intel/rings/{ring_a}/decision",
+        json={"status": "dismissed", "note": "no"},
+        headers=tenant_a.headers(Role.ANALYST),
+    )
+    assert r.status_code == 200
+    assert _notes(client, tenant_a, ring_a) == [f"{NOTE_REDACTED}（{NOTE_REDACTED}）称从未借款", "no"]
+    with container.engine.connect() as conn:
+        log = json.dumps([dict(e) for e in conn.execute(sa.select(event_log)).mappings()], default=str)
+    assert "李四" not in log
+
+
 def _other_ring(container: Container, tenant: Tenant, status: str, note: str) -> int:
     """A ring of lender A that does not name B002 (members B777, B778), decided with ``note``."""
     doc = {"ring_id": f"R-other-{status}", "score": 0.9, "borrowers": ["B777", "B778"], "indicators": []}

@@ -21,6 +21,7 @@ from lendguard.platform.erasure import (
     BANK_CARD,
     EMAIL,
     ID_NUMBER,
+    PERSON_NAME,
     PHONE,
     ErasureHold,
     ErasureOutcome,
@@ -99,9 +100,9 @@ def test_honoured_deletion_runs_the_erasers_and_reports_their_holds(
 def test_erasers_are_given_the_identifiers_being_shredded_which_are_recorded_nowhere(
     container: Container, tenant_a: Tenant, borrower: str
 ) -> None:
-    """The eraser sees the registered phone, e-mail, id and card numbers (designated contacts' phones are
-    not the subject's); its audit entries are appended after it ran, and no stored row or audit entry
-    holds the identifiers: only the subject's ref."""
+    """The eraser sees the registered phone, e-mail, id and card numbers and the name (designated
+    contacts' phones are not the subject's); its audit entries are appended after it ran, and no stored
+    row or audit entry holds the identifiers: only the subject's ref."""
     eraser = FakeEraser()
     _rights(container, eraser).request_deletion(tenant_a.users[Role.COMPLIANCE], borrower, "letter")
     assert eraser.identifiers == [
@@ -110,6 +111,7 @@ def test_erasers_are_given_the_identifiers_being_shredded_which_are_recorded_now
             EMAIL: frozenset({PERSON["email"]}),
             ID_NUMBER: frozenset({PERSON["id_number"]}),
             BANK_CARD: frozenset({PERSON["bank_card"]}),
+            PERSON_NAME: frozenset({PERSON["name"]}),
         }
     ]
     assert PERSON["mobile"] not in repr(ErasureSubject(borrower, eraser.identifiers[0]))
@@ -120,7 +122,7 @@ def test_erasers_are_given_the_identifiers_being_shredded_which_are_recorded_now
     # the eraser's entry is appended with privacy's own, after every eraser ran, before the request's
     assert actions[-3:] == ["personal_data.erased", "fake.erasure_held", "rights.deletion"]
     stored = json.dumps([dict(e) for e in entries], default=str) + json.dumps(requests)
-    for value in (PERSON["mobile"], PERSON["email"], PERSON["id_number"], PERSON["bank_card"], "13900001111"):
+    for value in (*(PERSON[f] for f in ("mobile", "email", "id_number", "bank_card", "name")), "13900001111"):
         assert value not in stored
 
 

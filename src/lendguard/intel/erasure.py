@@ -56,7 +56,16 @@ from lendguard.intel.store import (
 )
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
-from lendguard.platform.erasure import BANK_CARD, EMAIL, ID_NUMBER, PHONE, ErasureHold, ErasureOutcome, ErasureSubject
+from lendguard.platform.erasure import (
+    BANK_CARD,
+    EMAIL,
+    ID_NUMBER,
+    PERSON_NAME,
+    PHONE,
+    ErasureHold,
+    ErasureOutcome,
+    ErasureSubject,
+)
 
 NAME = "intel"
 HOLD_REASON = (
@@ -84,7 +93,8 @@ class IntelEraser:
 
         A ring concerns a subject when it names them or when one of its notes quotes their id, a phone
         or e-mail of their evidence in any ring, or an identifier privacy registered for them (analysts
-        cross-reference rings). Every such ring of every subject is locked at once, in id order.
+        cross-reference rings); the notes of those rings also lose the subject's registered name. Every
+        such ring of every subject is locked at once, in id order.
         """
         if not subjects:
             return []
@@ -100,6 +110,8 @@ class IntelEraser:
             | registered(s.values(PHONE), s.values(EMAIL), s.values(ID_NUMBER) | s.values(BANK_CARD))
             for s in subjects
         }
+        # the name only where a ring already concerns them (many people share a name): not in ``quoting``
+        names = {s.ref: s.values(PERSON_NAME) for s in subjects}
         quoting = {ref: note_pattern(ref, theirs[ref]) for ref in refs}
         for ring_id, note in notes:
             concerned.setdefault(ring_id, set()).update(r for r, p in quoting.items() if p.search(note))
@@ -108,7 +120,7 @@ class IntelEraser:
         for ring in lock_rings(conn, institution_id, [i for i, found in concerned.items() if found]):
             ring_id, doc, items = int(ring["id"]), ring["document"], 0
             for ref in (r for r in refs if r in concerned[ring_id]):
-                pattern = note_pattern(ref, theirs[ref] - contacts(doc, ref, others=True))
+                pattern = note_pattern(ref, theirs[ref] - contacts(doc, ref, others=True), names[ref])
                 if ring["status"] in HELD_STATUSES:
                     reason = HOLD_REASON.format(ring=ring["ring_ref"])
                     spans = _spans(conn, institution_id, ring_id, pattern)  # registered ids are gone on release

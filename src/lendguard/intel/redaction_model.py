@@ -13,7 +13,8 @@ still holds an erased borrower's rows (``intel.erasure``).
   as its indicator does. :func:`registered` adds the identifiers privacy registered for the borrower
   (phone, e-mail, id and card numbers), handed over only while the erasure runs; where a held ring's
   notes quote them is recorded as offsets (:func:`note_spans`) and redacted on release
-  (:func:`redact_spans`).
+  (:func:`redact_spans`). The registered name is redacted too (``names``), but only in the notes of
+  rings already found to concern the borrower: many people share a name.
 """
 
 from __future__ import annotations
@@ -119,10 +120,11 @@ def registered(phones: Iterable[str], emails: Iterable[str], numbers: Iterable[s
     return {v for v in found if v}
 
 
-def note_pattern(subject_ref: str, subject_contacts: Iterable[str]) -> re.Pattern[str]:
+def note_pattern(subject_ref: str, subject_contacts: Iterable[str], names: Iterable[str] = ()) -> re.Pattern[str]:
     """A pattern matching the subject's id and contacts (normalised phones, e-mails; id and card numbers)
-    as notes write them."""
+    as notes write them, and any of ``names`` (for notes already known to concern the subject only)."""
     parts = [_ID_EDGE_BEFORE + re.escape(subject_ref) + _ID_EDGE_AFTER]
+    parts += [_name_pattern(name) for name in sorted(set(names), key=lambda n: (-len(n), n)) if _is_name(name)]
     for value in sorted(set(subject_contacts), key=lambda v: (-len(v), v)):  # longest first
         if "@" in value:
             parts.append(r"(?<![A-Za-z0-9._%+-])" + re.escape(value) + r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])")
@@ -131,6 +133,22 @@ def note_pattern(subject_ref: str, subject_contacts: Iterable[str]) -> re.Patter
         else:  # an id number ending in X: its characters with any separators between them
             parts.append(r"(?<![A-Za-z0-9])" + _SEPARATOR.join(map(re.escape, value)) + r"(?![A-Za-z0-9])")
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _is_name(name: str) -> bool:
+    # One character (a surname alone) would match far too much text.
+    return len("".join(name.split())) >= 2
+
+
+def _name_pattern(name: str) -> str:
+    """A name as notes write it: any spacing between its words or characters, any case; a Latin name
+    as whole words. A Chinese name has no word edges and is matched wherever it occurs, inside a longer
+    name too: redacting a little too much is the safe side of an erasure."""
+    chars = "".join(name.split())
+    body = r"\s*".join(map(re.escape, chars))
+    before = r"(?<![A-Za-z])" if chars[0].isascii() and chars[0].isalpha() else ""
+    after = r"(?![A-Za-z])" if chars[-1].isascii() and chars[-1].isalpha() else ""
+    return before + body + after
 
 
 def redact_note(note: str, pattern: re.Pattern[str]) -> tuple[str, int]:

@@ -15,7 +15,9 @@ wirings: nothing is registered at import time.
 
 **What an eraser is given.** Privacy hands each eraser an :class:`ErasureSubject` per subject: the
 pseudonymous ref and the identifiers privacy is about to shred (registered phone, e-mail, id and card
-numbers), so that copies which quote them (an analyst's note) can be found. They exist only in memory,
+numbers, and the name), so that copies which quote them (an analyst's note) can be found. A name is no
+identifier: many people share one, so an eraser should only look for it in copies it already knows to
+be about the subject (by ref or the other identifiers), never use it to find them. They exist only in memory,
 inside the deletion's transaction: never store them, log them or put them in an audit entry (which names
 the subject by ref only).
 
@@ -43,6 +45,7 @@ PHONE = "phone"
 EMAIL = "email"
 ID_NUMBER = "id_number"
 BANK_CARD = "bank_card"
+PERSON_NAME = "person_name"  # the registered name: to redact, never to find copies by (see above)
 
 
 @dataclass(frozen=True)

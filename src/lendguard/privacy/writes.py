@@ -15,16 +15,22 @@ from sqlalchemy.engine import Connection, Engine
 from lendguard.platform.audit import AuditLog
 from lendguard.platform.audit_model import AuditEvent
 from lendguard.platform.clock import Clock
-from lendguard.platform.erasure import BANK_CARD, EMAIL, ID_NUMBER, PHONE, ErasureSubject
+from lendguard.platform.erasure import BANK_CARD, EMAIL, ID_NUMBER, PERSON_NAME, PHONE, ErasureSubject
 from lendguard.platform.model import Conflict, Principal, Role, require
 from lendguard.privacy.crypto import KeyRing, field_aad, key_aad, open_sealed, seal
 from lendguard.privacy.model import FIELDS
 from lendguard.privacy.store import ConsentRepository, PersonalDataRepository
 
 INDEXED = frozenset({"mobile", "email", "id_number", "bank_card"})
-# Fields handed to other capabilities' erasers as the subject's identifiers (platform.erasure kinds).
-# Designated contacts' phones are not the subject's own (and may be a ring agent's number): not handed.
-IDENTIFIER_KINDS = {"mobile": PHONE, "email": EMAIL, "id_number": ID_NUMBER, "bank_card": BANK_CARD}
+# Fields handed to other capabilities' erasers as the subject's identifiers and name (platform.erasure
+# kinds). Designated contacts' phones are not the subject's own (and may be a ring agent's number): not handed.
+IDENTIFIER_KINDS = {
+    "mobile": PHONE,
+    "email": EMAIL,
+    "id_number": ID_NUMBER,
+    "bank_card": BANK_CARD,
+    "name": PERSON_NAME,
+}
 
 
 class PersonalDataWrites:
