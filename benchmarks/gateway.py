@@ -256,11 +256,9 @@ def _summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, f
     }
 
 
-def drive_python(port: int, clients: int, seconds: float, requests: list[Request]) -> dict[str, float]:
-    """Fallback generator: one asyncio loop with ``clients`` keep-alive connections (raw HTTP/1.1)."""
-    import asyncio
-
-    raw = [
+def _raw_requests(requests: list[Request]) -> list[bytes]:
+    """Each request as the raw HTTP/1.1 bytes the Python generators send."""
+    return [
         (
             f"{m} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
             + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
@@ -269,6 +267,24 @@ def drive_python(port: int, clients: int, seconds: float, requests: list[Request
         + body
         for m, path, body, headers in requests
     ]
+
+
+async def _read_answer(reader: Any) -> bool:
+    """Read one HTTP/1.1 response (its Content-Length body included); True when it is a 200."""
+    head: bytes = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return head[9:12] == b"200"
+
+
+def drive_python(port: int, clients: int, seconds: float, requests: list[Request]) -> dict[str, float]:
+    """Fallback generator: one asyncio loop with ``clients`` keep-alive connections (raw HTTP/1.1)."""
+    import asyncio
+
+    raw = _raw_requests(requests)
     latencies: list[float] = []
     errors = 0
 
@@ -279,15 +295,9 @@ def drive_python(port: int, clients: int, seconds: float, requests: list[Request
         while time.perf_counter() < stop:
             began = time.perf_counter()
             writer.write(raw[i % len(raw)])
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
+            answered = await _read_answer(reader)
             latencies.append(time.perf_counter() - began)
-            if head[9:12] != b"200":
-                errors += 1
+            errors += not answered
             i += clients
         writer.close()
 
@@ -308,20 +318,11 @@ def drive_rate(port: int, rate: float, seconds: float, requests: list[Request]) 
     q/s below ``rate`` and a growing p99."""
     import asyncio
 
-    raw = [
-        (
-            f"{m} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
-            + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-            + "\r\n"
-        ).encode()
-        + body
-        for m, path, body, headers in requests
-    ]
+    raw = _raw_requests(requests)
     latencies: list[float] = []
     errors = 0
 
     async def run() -> float:
-        nonlocal errors
         idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
         opened: list[asyncio.StreamWriter] = []
 
@@ -333,15 +334,9 @@ def drive_rate(port: int, rate: float, seconds: float, requests: list[Request]) 
             else:
                 reader, writer = await idle.get()
             writer.write(raw[k % len(raw)])
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
+            answered = await _read_answer(reader)
             latencies.append(time.perf_counter() - due)
-            if head[9:12] != b"200":
-                errors += 1
+            errors += not answered
             idle.put_nowait((reader, writer))
 
         began = time.perf_counter()
