@@ -99,6 +99,8 @@ def test_the_openapi_operation_documents_the_body_and_the_header() -> None:
     header = operation["parameters"][0]
     assert (header["in"], header["name"], header["required"]) == ("header", "idempotency-key", False)
     assert {"type": "string", "maxLength": 8} in header["schema"]["anyOf"]
+    stock = stock_app().openapi()["paths"]["/paint"]["post"]["responses"]["422"]
+    assert operation["responses"]["422"] == stock
 
 
 def refs(node: Any) -> list[str]:

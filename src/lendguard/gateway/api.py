@@ -124,11 +124,6 @@ class AuthorisationOut(BaseModel):
     max_uses: int
 
 
-# FastAPI documents a 422 only for the parameters it solves itself.
-VALIDATION_ERROR = {
-    "description": "Validation Error",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
-}
 # The query endpoint's one header, validated as a ``Header(max_length=80)`` parameter would be.
 QUERY_HEADERS: dict[str, TypeAdapter[Any]] = {
     "idempotency-key": TypeAdapter(Annotated[str, Field(max_length=80)] | None),
@@ -143,7 +138,6 @@ QUERY_HEADERS: dict[str, TypeAdapter[Any]] = {
         402: {"model": Refused},
         403: {"model": Refused},
         404: {"model": Refused},
-        422: VALIDATION_ERROR,
         429: {"model": Refused},
     },
     openapi_extra=openapi_extra(QueryIn, QUERY_HEADERS),
