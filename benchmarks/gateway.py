@@ -467,7 +467,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     ]
     # The baseline carries the same API key (which it does not check): the app then treats both alike
     # up to the route (without one, a request also went through the page-session middleware, which
-    # API-key calls skip — ~5% of the baseline's time, a handicap the checked requests did not carry).
+    # API-key calls skip — ~4% of the baseline's time in-process, a handicap the checked requests did not carry).
     baseline: list[Request] = [
         ("GET", f"/v1/gateway-baseline/score/{setup['bureau']}/{setup['refs'][i]}", b"", auths[i % args.lenders])
         for i in range(n)
