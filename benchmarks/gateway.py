@@ -14,8 +14,9 @@ a Lua script cycling through prepared requests) when it is installed, else one a
   check, no billing, no audit (mounted only on this benchmark's app), sent with the same
   ``Authorization`` header (unchecked), so the app's middleware treats both phases alike.
 
-Each phase also reports the CPU per request of the server processes and of the generator (/proc and
-getrusage) and the 1-minute load average.
+Each phase also reports the CPU per request of the server processes, of a PostgreSQL server on this
+machine (``database_cpu_probe``) and of the generator (/proc and getrusage), the share of the cores
+those three kept busy, and the 1-minute load average.
 
 - **at_rate** (``--rate``, default 500 q/s, the target; 0 for none): the checked requests again, but
   open loop — sent at that fixed rate whatever the answers' pace, by one asyncio process on up to 64
@@ -53,12 +54,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from lendguard.platform.db import make_engine, normalise_url
 
@@ -222,6 +225,29 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def database_cpu_probe(url: str) -> Callable[[], float] | None:
+    """For a PostgreSQL server on this machine, a function giving the CPU seconds its processes
+    (postmaster, backends, background workers: every process named ``postgres``) have used so far,
+    ended backends included (the postmaster's children's time: the pool closes connections beyond
+    its size, and their backends' CPU would otherwise vanish from the sum); None for SQLite (its
+    work is inside the server processes) or a server elsewhere."""
+    if not url.startswith("postgresql") or make_url(url).host not in ("127.0.0.1", "localhost", "::1", None):
+        return None
+
+    def used() -> float:
+        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and (proc / "comm").read_text().strip() == "postgres":
+                    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                    total += sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
+            except (OSError, IndexError, ValueError):
+                continue  # it ended meanwhile
+        return total
+
+    return used
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used so far by ``pid`` and its descendants (Linux /proc)."""
     total, todo = 0.0, [pid]
@@ -280,6 +306,18 @@ async def _read_answer(reader: Any) -> bool:
     return head[9:12] == b"200"
 
 
+def _run_generator(main: Coroutine[Any, Any, float]) -> float:
+    """Run a Python generator's coroutine on uvloop when installed (as the server does; about a fifth
+    less of the generator's CPU per request, which on 2 cores it takes from the server), else asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        import asyncio
+
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 def drive_python(port: int, clients: int, seconds: float, requests: list[Request]) -> dict[str, float]:
     """Fallback generator: one asyncio loop with ``clients`` keep-alive connections (raw HTTP/1.1)."""
     import asyncio
@@ -306,7 +344,7 @@ def drive_python(port: int, clients: int, seconds: float, requests: list[Request
         await asyncio.gather(*(client(n, began + seconds) for n in range(clients)))
         return time.perf_counter() - began
 
-    elapsed = asyncio.run(run())
+    elapsed = _run_generator(run())
     return _summary(latencies, elapsed, errors)
 
 
@@ -353,7 +391,7 @@ def drive_rate(port: int, rate: float, seconds: float, requests: list[Request]) 
             writer.close()
         return elapsed
 
-    elapsed = asyncio.run(run())
+    elapsed = _run_generator(run())
     return _summary(latencies, elapsed, errors)
 
 
@@ -420,20 +458,41 @@ def drive(
     requests: list[Request],
     clients: int | None = None,
     rate: float | None = None,
+    database: Callable[[], float] | None = None,
 ) -> dict[str, float]:
     """One phase with ``clients`` connections (default ``--clients``), or open loop at ``rate`` requests
-    a second; adds the generator's and the server's CPU seconds per request (``*_cpu_ms``)."""
+    a second; adds the generator's, the server's and (``database``, see :func:`database_cpu_probe`)
+    the database server's CPU milliseconds per request (``*_cpu_ms``), and ``busy``: the share of
+    the machine's cores all three used during the phase."""
     clients = clients or args.clients
-    gen0, srv0 = _generator_cpu(), tree_cpu(server)
+    gen0, srv0, db0 = _generator_cpu(), tree_cpu(server), database() if database else 0.0
+    began = time.perf_counter()
     if rate:
         result = drive_rate(port, rate, seconds, requests)
     elif args.generator == "wrk":
         result = drive_wrk(port, clients, seconds, requests)
     else:
         result = drive_python(port, clients, seconds, requests)
-    gen, srv = _generator_cpu() - gen0, tree_cpu(server) - srv0
+    elapsed = time.perf_counter() - began
+    gen, srv, db = _generator_cpu() - gen0, tree_cpu(server) - srv0, (database() - db0) if database else 0.0
     n = max(result["requests"], 1.0)
-    return {**result, "server_cpu_ms": 1000 * srv / n, "generator_cpu_ms": 1000 * gen / n, "load1": os.getloadavg()[0]}
+    return {
+        **result,
+        "server_cpu_ms": 1000 * srv / n,
+        "database_cpu_ms": 1000 * db / n,
+        "generator_cpu_ms": 1000 * gen / n,
+        "busy": (srv + db + gen) / (elapsed * (os.cpu_count() or 1)),
+        "load1": os.getloadavg()[0],
+    }
+
+
+def _cpu_text(m: dict[str, float], with_database: bool) -> str:
+    """A phase's CPU per request, and how busy the machine's cores were (server, database, generator)."""
+    database = f"database {m['database_cpu_ms']:.2f} ms, " if with_database else ""
+    return (
+        f"CPU/request: server {m['server_cpu_ms']:.2f} ms, {database}generator {m['generator_cpu_ms']:.2f} ms   "
+        f"cores busy {100 * m['busy']:.0f}%   load1 {m['load1']:.2f}"
+    )
 
 
 def _generator_cpu() -> float:
@@ -445,6 +504,7 @@ def _generator_cpu() -> float:
 def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     setup = prepare(url, args.borrowers, args.lenders)
     proc, port = start_server(url, args.workers)
+    database = database_cpu_probe(url)
     n = len(setup["refs"])
     # Request i goes to lender i mod N: every connection cycles through all lenders' requests.
     auths = [{"Authorization": f"Bearer {key}", "Content-Type": "application/json"} for key in setup["keys"]]
@@ -480,14 +540,15 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         drive(proc.pid, port, args, 1.0, baseline)  # warm-up
         drive(proc.pid, port, args, 1.0, checked)
         for _ in range(args.repeats):
-            runs["baseline"].append(drive(proc.pid, port, args, args.seconds, baseline))
-            runs["checked"].append(drive(proc.pid, port, args, args.seconds, checked))
+            runs["baseline"].append(drive(proc.pid, port, args, args.seconds, baseline, database=database))
+            runs["checked"].append(drive(proc.pid, port, args, args.seconds, checked, database=database))
             if args.rate:
-                runs["at_rate"].append(drive(proc.pid, port, args, args.seconds, checked, rate=args.rate))
+                at_rate = drive(proc.pid, port, args, args.seconds, checked, rate=args.rate, database=database)
+                runs["at_rate"].append(at_rate)
         for clients in args.clients_sweep:  # one alternating pair per concurrency, every one reported
             for phase, reqs in (("baseline", baseline), ("checked", checked)):
                 sweep.append({"clients": clients, "checked": float(phase == "checked")})
-                sweep[-1].update(drive(proc.pid, port, args, args.seconds, reqs, clients))
+                sweep[-1].update(drive(proc.pid, port, args, args.seconds, reqs, clients, database=database))
     finally:
         stop_server(proc)
     med = {phase: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for phase, rs in runs.items()}
@@ -501,8 +562,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         m = med[phase]
         print(
             f"  {phase:9s} {m['qps']:8.1f} q/s   p50 {m['p50_ms']:6.1f} ms   p99 {m['p99_ms']:6.1f} ms   "
-            f"non-200: {m['errors']:.0f} of {m['requests']:.0f}   CPU/request: server {m['server_cpu_ms']:.2f} ms, "
-            f"generator {m['generator_cpu_ms']:.2f} ms   load1 {m['load1']:.2f}"
+            f"non-200: {m['errors']:.0f} of {m['requests']:.0f}   {_cpu_text(m, database is not None)}"
         )
     print(f"  checks cost {ratio:.2f}x the baseline (baseline q/s / checked q/s; target <= 3)")
     c = med["checked"]
@@ -524,7 +584,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
             print(
                 f"    {row['clients']:4.0f} connections  {'checked' if row['checked'] else 'baseline':9s}"
                 f"{row['qps']:8.1f} q/s   p50 {row['p50_ms']:6.1f} ms   p99 {row['p99_ms']:6.1f} ms   "
-                f"server CPU/request {row['server_cpu_ms']:.2f} ms   load1 {row['load1']:.2f}"
+                f"{_cpu_text(row, database is not None)}"
             )
     summary = {f"{p}_{k}": v for p, m in med.items() for k, v in m.items()}
     return {"database": name, "lenders": args.lenders, **summary, "ratio": ratio, "sweep": sweep}

@@ -1,0 +1,93 @@
+"""The gateway benchmark accounts for the CPU of the database server and for how busy the cores were."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+
+import pytest
+from benchmarks.gateway import Request, database_cpu_probe, drive
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from lendguard.platform.db import make_engine
+from tests.conftest import PG_URL
+
+
+class _Answer(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_database_probe_is_only_for_a_postgresql_server_on_this_machine() -> None:
+    assert database_cpu_probe("sqlite:////tmp/bench.db") is None
+    assert database_cpu_probe("postgresql+psycopg://postgres@db.example.com:5432/test") is None
+    assert callable(database_cpu_probe("postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    assert callable(database_cpu_probe("postgresql://postgres@localhost/test?options=-csearch_path%3Dx"))
+
+
+@pytest.mark.skipif(
+    PG_URL is None or make_url(PG_URL).host not in ("127.0.0.1", "localhost"),
+    reason="needs LENDGUARD_TEST_DATABASE_URL naming a PostgreSQL server on this machine",
+)
+def test_the_database_probe_counts_the_cpu_of_a_backend_that_ended_between_its_readings() -> None:
+    # As the server's pool does with connections beyond its size: the backend starts, works and
+    # ends between two readings; its CPU must still be counted (it moves to the postmaster's children).
+    assert PG_URL is not None
+    probe = database_cpu_probe(PG_URL)
+    assert probe is not None
+    before = probe()
+    engine = make_engine(PG_URL)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT count(*) FROM generate_series(1, 3000000)"))  # ~0.1-0.5 s of its CPU
+    engine.dispose()  # the backend exits
+    deadline = time.monotonic() + 5
+    while (spent := probe() - before) < 0.05 and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the postmaster has reaped it
+    assert spent >= 0.05
+
+
+def test_a_phase_reports_the_database_cpu_per_request_and_the_share_of_the_cores_used(port: int) -> None:
+    ticks = count()
+    # A fake probe: the "database" used 0.5 s of CPU between the phase's two readings.
+    database = lambda: 0.5 * next(ticks)  # noqa: E731
+    args = argparse.Namespace(clients=2, generator="python")
+    requests: list[Request] = [("GET", "/", b"", {})]
+    result = drive(os.getpid(), port, args, 0.5, requests, database=database)
+    assert result["requests"] > 0
+    assert result["database_cpu_ms"] == pytest.approx(500 / result["requests"])
+    # At least the fake database's 0.5 s over ~0.5 s of the machine's cores. The bound above is loose:
+    # here the server and the generator are this one process, so its CPU is counted twice.
+    assert 0.5 / (0.6 * (os.cpu_count() or 1)) <= result["busy"] <= 1.5
+
+
+def test_without_a_database_probe_no_database_cpu_is_claimed(port: int) -> None:
+    args = argparse.Namespace(clients=2, generator="python")
+    result = drive(os.getpid(), port, args, 0.3, [("GET", "/", b"", {})])
+    assert result["database_cpu_ms"] == 0
+    assert result["busy"] > 0
