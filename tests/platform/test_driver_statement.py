@@ -56,6 +56,15 @@ def test_rows_equal_what_core_returns_with_every_type_processed(things: Engine) 
     assert first["at"].replace(tzinfo=UTC) == datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
+def test_a_statement_that_returns_no_rows_gives_none_on_every_execution(things: Engine) -> None:
+    # The first execution's description (here: none) is kept for the next ones.
+    rename = DriverStatement(sa.text("UPDATE driver_select_things SET owner = :new WHERE owner = :old"))
+    with things.connect() as conn, conn.begin():
+        assert rename.execute(conn, {"old": "a", "new": "z"}) == ([], [])
+        assert rename.execute(conn, {"old": "z", "new": "y"}) == ([], [])
+        assert DriverStatement(_OF_OWNER).rows(conn, {"owner": "y"}) != []
+
+
 def test_rows_see_the_callers_uncommitted_writes_in_its_transaction(things: Engine) -> None:
     with things.connect() as conn, conn.begin() as transaction:
         conn.execute(_things.insert(), {"owner": "c"})
