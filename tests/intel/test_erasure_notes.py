@@ -6,12 +6,23 @@ databases)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lendguard.intel.redaction_model import NOTE_REDACTED, note_pattern, redact_note, redact_spans, registered
+from lendguard.intel.redaction_model import (
+    NOTE_REDACTED,
+    move_spans,
+    note_pattern,
+    note_spans,
+    redact_note,
+    redact_spans,
+    registered,
+)
 from lendguard.intel.store import IntelRepository, intel_erasure_holds
 from lendguard.intel.world_import import load
 from lendguard.platform.bootstrap import Container
@@ -28,6 +39,42 @@ from tests.intel.test_erasure import AT, _delete, _events, load_ring_a
 def ring_a(client: TestClient, container: Container, tenant_a: Tenant, tenant_b: Tenant) -> int:
     """The small world's ring at lender A (members B001, B002, B005)."""
     return load_ring_a(client, container, tenant_a, tenant_b)
+
+
+# -- offsets of a held note, moved over another member's redaction ------------------------------------------
+
+
+def test_held_offsets_move_over_another_members_redaction_of_the_note() -> None:
+    note = "B005 介绍了 B002，登记手机 138 1111 0002"
+    held = note_spans(note, note_pattern("B002", {"13811110002"}))
+    edits = note_spans(note, note_pattern("B005", set()))
+    edited, _ = redact_note(note, note_pattern("B005", set()))
+    moved = move_spans(held, edits)
+    assert [edited[a:b] for a, b in moved] == ["B002", "138 1111 0002"]
+    # a span the other redaction overlapped covers its marker; one inside it is dropped (already redacted)
+    assert move_spans([[0, 6], [1, 3]], [[0, 4]]) == [[0, len(NOTE_REDACTED) + 2]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab12 XY", max_size=30),
+    st.sampled_from(["ab", "12", "a", "b1", "XY", "1 X"]),
+    st.sampled_from(["ab", "12", "2 ", "Y", " X", "b", "a"]),
+)
+def test_redacting_moved_offsets_after_another_redaction_redacts_what_both_would_have(
+    note: str, held: str, other: str
+) -> None:
+    spans, edits = note_spans(note, re.compile(held)), note_spans(note, re.compile(other))
+    edited, _ = redact_note(note, re.compile(other))
+    after = redact_spans(edited, move_spans(spans, edits))[0]
+    both = redact_spans(note, spans + edits)[0]
+
+    def merged(text: str) -> str:  # adjacent markers: one redaction or two, the same text removed
+        while NOTE_REDACTED * 2 in text:
+            text = text.replace(NOTE_REDACTED * 2, NOTE_REDACTED)
+        return text
+
+    assert merged(after) == merged(both)
 
 
 # -- identifiers privacy registered, and notes on other rings ------------------------------------------------
@@ -206,3 +253,37 @@ def test_a_hold_carried_to_the_next_runs_ring_keeps_the_note_offsets(
     assert [d["note"] for d in detail["decisions"]] == [redacted, "no"]
     assert detail["carryover"]["note"] == redacted
     assert _notes(client, tenant_a, ring_a) == [note]  # the first ring is still confirmed: held
+
+
+def test_a_carried_hold_keeps_its_note_offsets_when_the_carried_note_was_redacted_for_another_member(
+    client: TestClient, container: Container, clock: FixedClock, tenant_a: Tenant, tenant_b: Tenant, ring_a: int
+) -> None:
+    """B005 was erased before ring_a was confirmed (nothing of B005 is held); B002 after, so ring_a holds
+    B002's evidence and notes. The next run's ring carries the confirmation and B002's hold, but its
+    carried note loses B005's id on the way in — a different text from the held note. The hold's offsets
+    are moved over that edit, so dismissing the new ring still redacts B002's registered phone, which
+    only privacy knew at B002's erasure."""
+    compliance = tenant_a.users[Role.COMPLIANCE]
+    privacy_service(container).register_subject(compliance, "B002", {"name": "李四", "mobile": "13811110002"})
+    privacy_service(container).register_subject(compliance, "B005", {})
+    analyst = tenant_a.headers(Role.ANALYST)
+    _delete(container, tenant_a, "B005")
+    note = "B005 介绍了 B002，登记手机 138 1111 0002"
+    r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": note}, headers=analyst)
+    assert r.status_code == 200
+    assert [h["object_id"] for h in _delete(container, tenant_a, "B002")["held_copies"]] == [str(ring_a)]
+    clock.advance(days=1)
+    load(container, SMALL, {"L01": tenant_a.institution_id, "L02": tenant_b.institution_id}, False)
+    [second] = client.get("/v1/intel/rings", headers=analyst).json()
+    assert second["id"] != ring_a and second["status"] == "confirmed"
+    carried = f"{NOTE_REDACTED} 介绍了 B002，登记手机 138 1111 0002"  # B005 redacted on the way in
+    assert client.get(f"/v1/intel/rings/{second['id']}", headers=analyst).json()["carryover"]["note"] == carried
+
+    r = client.post(
+        f"/v1/intel/rings/{second['id']}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst
+    )
+    assert r.status_code == 200
+    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=analyst).json()
+    redacted = f"{NOTE_REDACTED} 介绍了 {NOTE_REDACTED}，登记手机 {NOTE_REDACTED}"
+    assert detail["carryover"]["note"] == redacted
+    assert [d["note"] for d in detail["decisions"]] == [redacted, "no"]

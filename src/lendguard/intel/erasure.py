@@ -37,6 +37,7 @@ from lendguard.intel.carryover_model import CarryOver
 from lendguard.intel.evidence_model import PURPOSE, note_digest
 from lendguard.intel.redaction_model import (
     contacts,
+    move_spans,
     note_pattern,
     note_spans,
     redact_note,
@@ -274,6 +275,9 @@ class StoreErasure:
     redacted: dict[tuple[str, str], int] = field(default_factory=dict)  # (ring_ref, subject) -> items
     notes: dict[tuple[str, str], int] = field(default_factory=dict)  # (ring_ref, subject) -> occurrences
     held: dict[tuple[str, str], int] = field(default_factory=dict)  # (ring_ref, subject) -> hold's source ring
+    # ring_ref -> how its carried note was redacted on the way in: the inherited note's SHA-256, the
+    # regions each redaction replaced (in order), and the stored note's SHA-256 (to move hold offsets)
+    note_edits: dict[str, tuple[str, list[list[list[int]]], str]] = field(default_factory=dict)
 
 
 def erase_on_store(
@@ -290,7 +294,8 @@ def erase_on_store(
     how earlier rings of those borrowers are stored. A ring that keeps a *confirmed* decision unchanged
     from a ring that holds an erased member's evidence keeps that evidence too, and the hold is carried
     to it (recorded by :func:`record_store_erasures`). A note carried into a ring is redacted for every
-    erased member whose evidence the ring does not hold.
+    erased member whose evidence the ring does not hold; what each redaction replaced is kept
+    (``note_edits``), so the carried hold's note offsets can be moved over it.
     """
     subjects = [sorted(erased & named_borrowers(v)) for v in views]
     if not any(subjects):
@@ -319,12 +324,17 @@ def erase_on_store(
                 else:
                     doc, _ = redact_subject(doc, subject, now)
             out.views[i] = doc
+        source_digest, passes = note_digest(inherited.note), []
         for subject in (s for s in names if s not in kept):
             pattern = note_pattern(subject, contacts(view, subject) - contacts(out.views[i], subject, others=True))
+            edits = note_spans(inherited.note, pattern)
             note, n = redact_note(inherited.note, pattern)
             if n:
                 inherited = replace(inherited, note=note)
                 out.notes[(ref, subject)] = n
+                passes.append(edits)
+        if passes:
+            out.note_edits[ref] = (source_digest, passes, note_digest(inherited.note))
         out.carried[ref] = inherited
     return out
 
@@ -352,18 +362,32 @@ def record_store_erasures(
     for (ref, subject), source in sorted(done.held.items()):
         ring = {"id": ids[ref], "ring_ref": ref}
         reason = HOLD_REASON.format(ring=ref)
-        spans = _carried_spans(conn, institution_id, source, subject, ids[ref])
+        spans = _carried_spans(conn, institution_id, source, subject, ids[ref], done.note_edits.get(ref))
         add_erasure_hold(conn, institution_id, ids[ref], subject, reason, now, spans)
         detail = {"reason": reason, "carried_from": source, "run": run_id}
         events.append(_event("system", "intel.evidence.erasure_held", subject, ring, detail))
     return events
 
 
-def _carried_spans(conn: Connection, institution_id: int, source: int, subject: str, ring_id: int) -> dict[str, Any]:
-    """The note offsets the source ring's hold recorded, for each note of ``ring_id`` carried unchanged
-    (same SHA-256: a carried note redacted for another erased member no longer matches)."""
+def _carried_spans(
+    conn: Connection,
+    institution_id: int,
+    source: int,
+    subject: str,
+    ring_id: int,
+    edits: tuple[str, list[list[list[int]]], str] | None,
+) -> dict[str, Any]:
+    """The note offsets the source ring's hold recorded, for each note of ``ring_id`` carried from a
+    held note: unchanged (same SHA-256), or redacted on the way in for other erased members (``edits``,
+    see ``StoreErasure.note_edits``), the offsets then moved over those redactions."""
     holds = open_erasure_holds(conn, institution_id, subject_ref=subject, ring_id=source)
     recorded = {r["sha256"]: r for h in holds for r in (h.get("note_spans") or {}).values()}
+    if edits is not None and edits[0] in recorded:
+        spans = recorded[edits[0]]["spans"]
+        for regions in edits[1]:
+            spans = move_spans(spans, regions)
+        if spans:  # none left when every one of them was redacted on the way in already
+            recorded[edits[2]] = {"sha256": edits[2], "spans": spans}
     notes = _ring_notes_by_key(conn, institution_id, ring_id)
     return {key: recorded[note_digest(note)] for key, note in notes.items() if note_digest(note) in recorded}
 

@@ -13,7 +13,8 @@ still holds an erased borrower's rows (``intel.erasure``).
   as its indicator does. :func:`registered` adds the identifiers privacy registered for the borrower
   (phone, e-mail, id and card numbers), handed over only while the erasure runs; where a held ring's
   notes quote them is recorded as offsets (:func:`note_spans`) and redacted on release
-  (:func:`redact_spans`). The registered name is redacted too (``names``), but only in the notes of
+  (:func:`redact_spans`); a note edited meanwhile by another member's redaction takes the offsets
+  along (:func:`move_spans`). The registered name is redacted too (``names``), but only in the notes of
   rings already found to concern the borrower: many people share a name.
 """
 
@@ -174,3 +175,34 @@ def redact_spans(note: str, spans: Iterable[Iterable[int]]) -> tuple[str, int]:
     for start, end in reversed(merged):
         note = note[:start] + NOTE_REDACTED + note[end:]
     return note, len(merged)
+
+
+def move_spans(spans: Iterable[Iterable[int]], edits: Iterable[Iterable[int]]) -> list[list[int]]:
+    """``spans`` recorded on a note, moved onto the note after ``edits`` — the [start, end] regions of
+    it that :func:`redact_note` replaced by :data:`NOTE_REDACTED` (as :func:`note_spans` gives them
+    for the same pattern), so that a hold's offsets survive another member's redaction of the note.
+
+    A span after an edit shifts by the change in length; a span that overlaps an edit grows to cover
+    the marker that replaced it (the safe side: released, it is redacted with the marker); a span
+    within an edit was redacted by it already and is dropped.
+    """
+    regions = sorted((int(a), int(b)) for a, b in edits)
+    grow = len(NOTE_REDACTED)
+
+    def moved(offset: int, is_end: bool) -> int:
+        shift = 0
+        for start, end in regions:
+            if end <= offset:  # wholly before it
+                shift += grow - (end - start)
+            elif start < offset < end:  # inside an edit: to the marker's edge on the span's side
+                return start + shift + (grow if is_end else 0)
+            else:
+                break
+        return offset + shift
+
+    out = []
+    for a, b in (tuple(int(x) for x in span) for span in spans):
+        if any(start <= a and b <= end for start, end in regions):
+            continue
+        out.append([moved(a, False), moved(b, True)])
+    return out
