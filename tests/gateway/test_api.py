@@ -178,3 +178,25 @@ def test_alerts_endpoints_need_a_bureau_role(client: TestClient, container: Cont
     assert client.get("/v1/gateway/alerts", headers=world.bureau.headers(Role.COMPLIANCE)).json() == []
     assert client.post("/v1/gateway/alerts/run", headers=world.lender.headers(Role.ANALYST)).status_code == 403
     assert client.get("/v1/gateway/alerts", headers=world.bureau.headers(Role.COLLECTOR)).status_code == 403
+
+
+def test_the_benchmarks_baseline_gives_the_checked_querys_score_and_only_on_the_benchmarks_app(
+    client: TestClient, container: Container
+) -> None:
+    from lendguard.gateway.api import baseline_router
+    from lendguard.platform.app import create_app
+
+    world = setup(container)
+    checked = client.post(
+        "/v1/gateway/queries",
+        json=body(world, issue_via_api(client, world)["token"]),
+        headers=world.lender.headers(Role.GATEWAY_CLIENT),
+    )
+    path = f"/v1/gateway-baseline/score/{world.bureau.institution_id}/{BORROWER}"
+    assert client.get(path).status_code == 404  # a deployed app does not expose it
+    app = create_app(container)
+    app.include_router(baseline_router)
+    with TestClient(app) as bench:
+        baseline = bench.get(path)
+    assert baseline.status_code == 200
+    assert baseline.json()["result"] == checked.json()["result"]

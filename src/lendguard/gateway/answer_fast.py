@@ -66,15 +66,7 @@ class FastPath(LockedPath):
         """
         now = self.clock.now()
         try:
-            with self.engine.connect() as conn:
-                if self._read_apart:
-                    # No transaction is begun: the hot reads (consent, history) run on the driver
-                    # connection, each in its own WAL snapshot; a read through SQLAlchemy (a client
-                    # cache miss) begins a plain, deferred read transaction (read_only), never the
-                    # writers' BEGIN IMMEDIATE, and closing the connection ends it.
-                    conn.execution_options(read_only=True)
-                else:
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
+            with self.lock_free_reads() as conn:
                 ready = self._prepare(conn, principal, claims, token_bureau, lender_code, request, now)
         except _TakeLockedPath:
             return None
@@ -92,6 +84,21 @@ class FastPath(LockedPath):
         write = FastWrite(ready, request, line, self._query_event(principal, client, line), terms, now)
         # No connection is held while waiting for the batch: the leader takes one for all.
         return self.group.submit(write)
+
+    @contextmanager
+    def lock_free_reads(self) -> Iterator[Connection]:
+        """A connection for reads that take no lock, as the fast path reads (and the benchmark's
+        baseline, so that both read alike). SQLite: no transaction is begun — the hot reads (consent,
+        history) run on the driver connection, each in its own WAL snapshot; a read through SQLAlchemy
+        (a client cache miss) begins a plain, deferred read transaction (``read_only``), never the
+        writers' ``BEGIN IMMEDIATE``, and closing the connection ends it. PostgreSQL: autocommit, each
+        statement in its own snapshot, with no BEGIN or ROLLBACK round trip around them."""
+        with self.engine.connect() as conn:
+            if self._read_apart:
+                conn.execution_options(read_only=True)
+            else:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
 
     def _prepare(
         self,
