@@ -11,8 +11,9 @@ a Lua script cycling through prepared requests) when it is installed, else one a
 - **checked**: ``POST /v1/gateway/queries`` — API key, token signature, authorisation, consent ledger,
   rate limit, conditional debit, query log, ledger and audit entry;
 - **baseline**: ``GET /v1/gateway-baseline/score/...`` — the same score from the same provider with no
-  check, no billing, no audit (mounted only on this benchmark's app), sent with the same
-  ``Authorization`` header (unchecked), so the app's middleware treats both phases alike.
+  check, no billing, no audit (mounted only on this benchmark's app), read as the checked path's
+  fast path reads (``FastPath.lock_free_reads``), sent with the same ``Authorization`` header
+  (unchecked), so the app's middleware treats both phases alike.
 
 Each phase also reports the CPU per request of the server processes, of a PostgreSQL server on this
 machine (``database_cpu_probe``) and of the generator (/proc and getrusage), the share of the cores
