@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -235,20 +236,9 @@ def test_a_hold_carried_to_the_next_runs_ring_keeps_the_note_offsets(
         tenant_a.users[Role.COMPLIANCE], "B002", {"name": "李四", "mobile": "13811110002"}
     )
     note = "B002 登记手机 138 1111 0002"
-    analyst = tenant_a.headers(Role.ANALYST)
-    r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": note}, headers=analyst)
-    assert r.status_code == 200
-    assert [h["object_id"] for h in _delete(container, tenant_a, "B002")["held_copies"]] == [str(ring_a)]
-    clock.advance(days=1)
-    load(container, SMALL, {"L01": tenant_a.institution_id, "L02": tenant_b.institution_id}, False)
-    [second] = client.get("/v1/intel/rings", headers=analyst).json()
-    assert second["id"] != ring_a and second["status"] == "confirmed"
+    second = _confirm_erase_b002_and_rerun(client, container, clock, tenant_a, tenant_b, ring_a, note)
 
-    r = client.post(
-        f"/v1/intel/rings/{second['id']}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst
-    )
-    assert r.status_code == 200
-    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=analyst).json()
+    detail = _dismissed(client, tenant_a, second)
     redacted = f"{NOTE_REDACTED} 登记手机 {NOTE_REDACTED}"
     assert [d["note"] for d in detail["decisions"]] == [redacted, "no"]
     assert detail["carryover"]["note"] == redacted
@@ -266,9 +256,31 @@ def test_a_carried_hold_keeps_its_note_offsets_when_the_carried_note_was_redacte
     compliance = tenant_a.users[Role.COMPLIANCE]
     privacy_service(container).register_subject(compliance, "B002", {"name": "李四", "mobile": "13811110002"})
     privacy_service(container).register_subject(compliance, "B005", {})
-    analyst = tenant_a.headers(Role.ANALYST)
     _delete(container, tenant_a, "B005")
     note = "B005 介绍了 B002，登记手机 138 1111 0002"
+    second = _confirm_erase_b002_and_rerun(client, container, clock, tenant_a, tenant_b, ring_a, note)
+    carried = f"{NOTE_REDACTED} 介绍了 B002，登记手机 138 1111 0002"  # B005 redacted on the way in
+    analyst = tenant_a.headers(Role.ANALYST)
+    assert client.get(f"/v1/intel/rings/{second}", headers=analyst).json()["carryover"]["note"] == carried
+
+    detail = _dismissed(client, tenant_a, second)
+    redacted = f"{NOTE_REDACTED} 介绍了 {NOTE_REDACTED}，登记手机 {NOTE_REDACTED}"
+    assert detail["carryover"]["note"] == redacted
+    assert [d["note"] for d in detail["decisions"]] == [redacted, "no"]
+
+
+def _confirm_erase_b002_and_rerun(
+    client: TestClient,
+    container: Container,
+    clock: FixedClock,
+    tenant_a: Tenant,
+    tenant_b: Tenant,
+    ring_a: int,
+    note: str,
+) -> int:
+    """Confirm ring_a with ``note``, erase B002 (held there), run detection again a day later: the new
+    ring, which carries the confirmation and the hold."""
+    analyst = tenant_a.headers(Role.ANALYST)
     r = client.post(f"/v1/intel/rings/{ring_a}/decision", json={"status": "confirmed", "note": note}, headers=analyst)
     assert r.status_code == 200
     assert [h["object_id"] for h in _delete(container, tenant_a, "B002")["held_copies"]] == [str(ring_a)]
@@ -276,14 +288,13 @@ def test_a_carried_hold_keeps_its_note_offsets_when_the_carried_note_was_redacte
     load(container, SMALL, {"L01": tenant_a.institution_id, "L02": tenant_b.institution_id}, False)
     [second] = client.get("/v1/intel/rings", headers=analyst).json()
     assert second["id"] != ring_a and second["status"] == "confirmed"
-    carried = f"{NOTE_REDACTED} 介绍了 B002，登记手机 138 1111 0002"  # B005 redacted on the way in
-    assert client.get(f"/v1/intel/rings/{second['id']}", headers=analyst).json()["carryover"]["note"] == carried
+    return int(second["id"])
 
-    r = client.post(
-        f"/v1/intel/rings/{second['id']}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst
-    )
+
+def _dismissed(client: TestClient, tenant: Tenant, ring_id: int) -> dict[str, Any]:
+    """Dismiss the ring (releasing its holds); its detail afterwards."""
+    analyst = tenant.headers(Role.ANALYST)
+    r = client.post(f"/v1/intel/rings/{ring_id}/decision", json={"status": "dismissed", "note": "no"}, headers=analyst)
     assert r.status_code == 200
-    detail = client.get(f"/v1/intel/rings/{second['id']}", headers=analyst).json()
-    redacted = f"{NOTE_REDACTED} 介绍了 {NOTE_REDACTED}，登记手机 {NOTE_REDACTED}"
-    assert detail["carryover"]["note"] == redacted
-    assert [d["note"] for d in detail["decisions"]] == [redacted, "no"]
+    detail: dict[str, Any] = client.get(f"/v1/intel/rings/{ring_id}", headers=analyst).json()
+    return detail
