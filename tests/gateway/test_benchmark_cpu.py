@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from itertools import count
 
 import pytest
@@ -17,31 +16,12 @@ from sqlalchemy.engine import make_url
 
 from lendguard.platform.db import make_engine
 from tests.conftest import PG_URL
-
-
-class _Answer(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        body = b"{}"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.gateway.stub_http import handler, serving
 
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from serving(ThreadingHTTPServer(("127.0.0.1", 0), handler(0.0)))
 
 
 def test_the_database_probe_is_only_for_a_postgresql_server_on_this_machine() -> None:

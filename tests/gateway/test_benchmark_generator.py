@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import benchmarks.gateway as gateway_benchmark
 import pytest
 from benchmarks.gateway import Request, drive_rate
 
+from tests.gateway.stub_http import handler, serving
+
 REQUESTS: list[Request] = [("POST", "/q", b'{"n": 1}', {"Content-Type": "application/json"})]
-
-
-def handler(pause: float) -> type[BaseHTTPRequestHandler]:
-    one_at_a_time = threading.Lock()
-
-    class Answer(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as the generator expects
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            with one_at_a_time:  # every connection is served, but the work is serial
-                time.sleep(pause)
-            body = b'{"ok": true}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Answer
-
-
-def serving(server: HTTPServer) -> Iterator[int]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
