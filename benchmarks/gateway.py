@@ -236,12 +236,11 @@ def database_cpu_probe(url: str) -> Callable[[], float] | None:
         return None
 
     def used() -> float:
-        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        total = 0.0
         for proc in Path("/proc").iterdir():
             try:
                 if proc.name.isdigit() and (proc / "comm").read_text().strip() == "postgres":
-                    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                    total += sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
+                    total += _stat_cpu(proc, reaped_children=True)
             except (OSError, IndexError, ValueError):
                 continue  # it ended meanwhile
         return total
@@ -249,15 +248,21 @@ def database_cpu_probe(url: str) -> Callable[[], float] | None:
     return used
 
 
+def _stat_cpu(proc: Path, reaped_children: bool = False) -> float:
+    """CPU seconds (user + system) of the process at ``proc`` (``/proc/<pid>``), with its ended and
+    waited-for children's when ``reaped_children``. Raises OSError when the process has gone."""
+    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    # utime, stime, then cutime, cstime (fields 14-17 of proc(5), counted after the command name)
+    return sum(int(f) for f in fields[11 : 15 if reaped_children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used so far by ``pid`` and its descendants (Linux /proc)."""
     total, todo = 0.0, [pid]
-    tick = os.sysconf("SC_CLK_TCK")
     while todo:
         p = todo.pop()
         try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += _stat_cpu(Path(f"/proc/{p}"))
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, IndexError, ValueError):
